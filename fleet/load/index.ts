@@ -1,0 +1,156 @@
+import type { z } from 'zod';
+import type { Fleet, FleetFiles, TenantRecord } from '../model.js';
+import { classifyPath, FLEET_FILE, type ManifestPath } from '../paths.js';
+import {
+  BillingManifest,
+  CatalogEntry,
+  FleetConfig,
+  HostManifest,
+  SealedSecrets,
+  TenantManifest,
+  type BillingManifest as Billing,
+  type CatalogEntry as Catalog,
+  type HostManifest as Host,
+  type SealedSecrets as Secrets,
+  type TenantManifest as Tenant,
+} from '../schema/index.js';
+import { crossFileIssues } from './rules.js';
+import { type FleetIssue, sortIssues, WHOLE_FILE } from './errors.js';
+import { findPlaintextSecrets } from './secret-scan.js';
+import { type ParsedYaml, parseManifestYaml } from './yaml.js';
+import { zodIssues } from './zod-issues.js';
+
+export type LoadResult = { ok: true; fleet: Fleet } | { ok: false; issues: FleetIssue[] };
+
+/** A parsed manifest and where it came from, for the cross-file rules to point at. */
+export interface Located<T> {
+  readonly file: string;
+  readonly value: T;
+  readonly lineOf: ParsedYaml['lineOf'];
+}
+
+const SCHEMAS = {
+  fleet: FleetConfig,
+  tenant: TenantManifest,
+  billing: BillingManifest,
+  secrets: SealedSecrets,
+  host: HostManifest,
+  catalog: CatalogEntry,
+} as const;
+
+/** What each file parsed into, by kind; the input of the cross-file rules. */
+export interface ParsedTree {
+  fleet: Located<FleetConfig> | null;
+  tenants: Map<string, Located<Tenant>>;
+  billing: Map<string, Located<Billing>>;
+  secrets: Map<string, Located<Secrets>>;
+  hosts: Map<string, Located<Host>>;
+  catalog: Map<string, Located<Catalog>>;
+  /** Tenant folders seen, whether or not their files parsed. */
+  tenantDirs: Set<string>;
+  /** Every manifest path present, whether or not it parsed: a broken file is not also "missing". */
+  present: ReadonlySet<string>;
+}
+
+/**
+ * Loads and validates a whole fleet tree. Either every file is valid and every cross-file rule
+ * holds, and a typed `Fleet` comes back, or the complete list of problems does: a person fixes
+ * them all in one go, not one per run.
+ */
+export function loadFleet(files: FleetFiles): LoadResult {
+  const issues: FleetIssue[] = [];
+  const tree: ParsedTree = {
+    fleet: null,
+    tenants: new Map(),
+    billing: new Map(),
+    secrets: new Map(),
+    hosts: new Map(),
+    catalog: new Map(),
+    tenantDirs: new Set(),
+    present: new Set(files.keys()),
+  };
+  for (const [file, text] of files) {
+    const where = classifyPath(file);
+    if (where.kind === 'ignored') continue;
+    if (where.kind === 'unexpected') {
+      issues.push({ file, line: 1, field: WHOLE_FILE, message: `unexpected file: ${where.reason}` });
+      continue;
+    }
+    if ('slug' in where) tree.tenantDirs.add(where.slug);
+    const located = parseOne(file, text, where, issues);
+    if (located) store(tree, where, located);
+  }
+  if (!files.has(FLEET_FILE)) {
+    issues.push({ file: FLEET_FILE, line: 1, field: WHOLE_FILE, message: 'missing: every fleet repo has a fleet.yaml at its root' });
+  }
+  issues.push(...crossFileIssues(tree));
+  if (issues.length > 0 || tree.fleet === null) return { ok: false, issues: sortIssues(issues) };
+  return { ok: true, fleet: toFleet(tree, tree.fleet.value) };
+}
+
+function parseOne(file: string, text: string, where: ManifestPath, issues: FleetIssue[]): Located<unknown> | null {
+  const result = parseManifestYaml(file, text);
+  if (!result.ok) {
+    issues.push(...result.issues);
+    return null;
+  }
+  const { parsed } = result;
+  if (where.kind !== 'secrets') {
+    const leaks = findPlaintextSecrets(file, parsed);
+    if (leaks.length > 0) {
+      issues.push(...leaks);
+      return null;
+    }
+  }
+  const schema: z.ZodType = SCHEMAS[where.kind];
+  const checked = schema.safeParse(parsed.value);
+  if (!checked.success) {
+    issues.push(...zodIssues(file, parsed, checked.error));
+    return null;
+  }
+  return { file, value: checked.data, lineOf: parsed.lineOf };
+}
+
+function store(tree: ParsedTree, where: ManifestPath, located: Located<unknown>): void {
+  switch (where.kind) {
+    case 'fleet':
+      tree.fleet = located as Located<FleetConfig>;
+      return;
+    case 'tenant':
+      tree.tenants.set(where.slug, located as Located<Tenant>);
+      return;
+    case 'billing':
+      tree.billing.set(where.slug, located as Located<Billing>);
+      return;
+    case 'secrets':
+      tree.secrets.set(where.slug, located as Located<Secrets>);
+      return;
+    case 'host':
+      tree.hosts.set(where.name, located as Located<Host>);
+      return;
+    case 'catalog':
+      tree.catalog.set(where.module, located as Located<Catalog>);
+      return;
+  }
+}
+
+const sortedMap = <T>(entries: Iterable<[string, T]>): Map<string, T> =>
+  new Map([...entries].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+
+function toFleet(tree: ParsedTree, config: FleetConfig): Fleet {
+  const tenants = sortedMap<TenantRecord>(
+    [...tree.tenants].map(([slug, t]) => {
+      const billing = tree.billing.get(slug);
+      if (!billing) throw new Error(`internal: tenant ${slug} passed validation without billing.yaml`);
+      return [slug, { slug, tenant: t.value, billing: billing.value, secrets: tree.secrets.get(slug)?.value ?? null }];
+    }),
+  );
+  return {
+    config,
+    tenants,
+    hosts: sortedMap([...tree.hosts].map(([k, v]) => [k, v.value])),
+    catalog: sortedMap([...tree.catalog].map(([k, v]) => [k, v.value])),
+  };
+}
+
+export { formatIssue, type FleetIssue } from './errors.js';
