@@ -26,3 +26,12 @@ export interface Fleet {
 
 /** A fleet tree as text: path (POSIX, relative to the repo root) → UTF-8 content. */
 export type FleetFiles = ReadonlyMap<string, string>;
+
+/**
+ * A fleet tree as read from git or disk. Files the reader would not read (symlinks, oversized
+ * files, submodules) are listed with the reason instead, so the loader can report them.
+ */
+export interface FleetSnapshot {
+  readonly files: FleetFiles;
+  readonly refused: ReadonlyMap<string, string>;
+}

@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import type { Fleet, FleetFiles, TenantRecord } from '../model.js';
+import type { Fleet, FleetSnapshot, TenantRecord } from '../model.js';
 import { classifyPath, FLEET_FILE, type ManifestPath } from '../paths.js';
 import {
   BillingManifest,
@@ -57,7 +57,7 @@ export interface ParsedTree {
  * holds, and a typed `Fleet` comes back, or the complete list of problems does: a person fixes
  * them all in one go, not one per run.
  */
-export function loadFleet(files: FleetFiles): LoadResult {
+export function loadFleet({ files, refused }: FleetSnapshot): LoadResult {
   const issues: FleetIssue[] = [];
   const tree: ParsedTree = {
     fleet: null,
@@ -67,8 +67,11 @@ export function loadFleet(files: FleetFiles): LoadResult {
     hosts: new Map(),
     catalog: new Map(),
     tenantDirs: new Set(),
-    present: new Set(files.keys()),
+    present: new Set([...files.keys(), ...refused.keys()]),
   };
+  for (const [file, reason] of refused) {
+    if (classifyPath(file).kind !== 'ignored') issues.push({ file, line: 1, field: WHOLE_FILE, message: `refused: ${reason}` });
+  }
   for (const [file, text] of files) {
     const where = classifyPath(file);
     if (where.kind === 'ignored') continue;
@@ -80,7 +83,7 @@ export function loadFleet(files: FleetFiles): LoadResult {
     const located = parseOne(file, text, where, issues);
     if (located) store(tree, where, located);
   }
-  if (!files.has(FLEET_FILE)) {
+  if (!files.has(FLEET_FILE) && !refused.has(FLEET_FILE)) {
     issues.push({ file: FLEET_FILE, line: 1, field: WHOLE_FILE, message: 'missing: every fleet repo has a fleet.yaml at its root' });
   }
   issues.push(...crossFileIssues(tree));
