@@ -20,8 +20,7 @@ export interface FleetRepo {
   read(commit: string): Promise<FleetFiles>;
   /**
    * Writes `edits` as a commit whose parent is `parent` and moves `branch` to it, but only if
-   * the branch is still at `expect` (null: the branch must not exist yet; 'force': wherever it
-   * is). Throws `RefMovedError` when another writer moved it first.
+   * the branch is where `expect` says. Throws `RefMovedError` when another writer moved it first.
    */
   commit(input: CommitInput): Promise<string>;
 }
@@ -31,8 +30,11 @@ export interface CommitInput {
   readonly parent: string;
   readonly edits: readonly FileEdit[];
   readonly message: string;
-  readonly expect: string | null | 'force';
+  readonly expect: ExpectRef;
 }
+
+/** Compare-and-swap condition of a ref update: at a commit, not existing yet, or anywhere. */
+export type ExpectRef = { readonly at: string } | 'absent' | 'any';
 
 export type PrState = 'open' | 'merged' | 'closed';
 
