@@ -89,7 +89,7 @@ export const TenantUpdate = z.strictObject({
   secrets: z.strictObject({ set: SecretValues.default({}), unset: z.array(EnvKey).max(64).default([]) }).optional(),
 });
 
-const slugOnly = (kind: 'tenant.suspend' | 'tenant.resume' | 'tenant.delete') =>
+const slugOnly = <K extends 'tenant.suspend' | 'tenant.resume' | 'tenant.delete'>(kind: K) =>
   z.strictObject({ ...base, kind: z.literal(kind), slug: Slug });
 
 export const ModuleInstallRequest = z.strictObject({

@@ -1,4 +1,4 @@
-import type { FleetFiles } from '../model.js';
+import type { FleetSnapshot } from '../model.js';
 
 /** One file written or removed by a change. `content: null` removes the file. */
 export interface FileEdit {
@@ -16,8 +16,8 @@ export const MAIN = 'main';
 export interface FleetRepo {
   /** The commit a branch points to, or null when the branch does not exist. */
   head(branch: string): Promise<string | null>;
-  /** Every file of the tree at a commit. */
-  read(commit: string): Promise<FleetFiles>;
+  /** Every file of the tree at a commit (and the ones refused unread, with the reason). */
+  read(commit: string): Promise<FleetSnapshot>;
   /**
    * Writes `edits` as a commit whose parent is `parent` and moves `branch` to it, but only if
    * the branch is where `expect` says. Throws `RefMovedError` when another writer moved it first.

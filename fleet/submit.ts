@@ -1,0 +1,104 @@
+import { buildChange } from './changes/index.js';
+import { ChangeRequest, type ChangeRequestInput } from './changes/request.js';
+import { ChangeRejectedError } from './changes/types.js';
+import { applyEdits } from './edits.js';
+import { loadFleet } from './load/index.js';
+import { type Log, silentLog } from './log.js';
+import { mergeModeOf } from './policy.js';
+import { RefMovedError } from './repo/errors.js';
+import { type ChangeRequests, type FleetRepo, MAIN, type PullRequest } from './repo/types.js';
+import { ChangeInvalidError, ContentionError, FleetBrokenError } from './submit-errors.js';
+
+export interface SubmitDeps {
+  readonly repo: FleetRepo;
+  readonly prs: ChangeRequests;
+  /** The clock, injected: builders stamp times from it. */
+  readonly now: () => Date;
+  readonly log?: Log;
+  readonly sleep?: (ms: number) => Promise<void>;
+  readonly random?: () => number;
+}
+
+export type SubmitOutcome =
+  | { readonly status: 'merged'; readonly pr: PullRequest; readonly commit: string }
+  | { readonly status: 'open'; readonly pr: PullRequest }
+  /** Nothing to change: the request is already applied on main. */
+  | { readonly status: 'noop'; readonly revision: string };
+
+const MAX_ATTEMPTS = 40;
+const BASE_WAIT_MS = 10;
+const MAX_WAIT_MS = 1_000;
+
+/**
+ * Submits a change request: builds it on the newest main, validates the resulting fleet, commits
+ * it to its own branch, opens (or updates) its PR and, when the merge policy says `auto`, merges
+ * it. When main moves in between — other writers landed first — the change is rebuilt on the new
+ * main rather than merged blindly, so concurrent writers never clobber each other and every
+ * merged tree was validated. The same request id always maps to the same branch and PR, so
+ * submitting twice is safe.
+ */
+export async function submitChange(deps: SubmitDeps, input: ChangeRequestInput): Promise<SubmitOutcome> {
+  const cr = parseRequest(input);
+  const log = deps.log ?? silentLog;
+  const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+  const random = deps.random ?? Math.random;
+  const ctx = { kind: cr.kind, id: cr.id, ...('slug' in cr ? { slug: cr.slug } : {}) };
+
+  for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt += 1) {
+    const main = await deps.repo.head(MAIN);
+    if (main === null) throw new FleetBrokenError('(none)', [{ file: 'fleet.yaml', line: 1, field: '(file)', message: 'the fleet repo has no main branch' }]);
+    const snapshot = await deps.repo.read(main);
+    const loaded = loadFleet(snapshot);
+    if (!loaded.ok) throw new FleetBrokenError(main, loaded.issues);
+
+    const plan = buildChange({ fleet: loaded.fleet, files: snapshot.files, now: deps.now().toISOString() }, cr);
+    const existing = await deps.prs.findPr(plan.branch);
+    if (existing?.state === 'merged' && existing.mergeCommit !== null) {
+      return { status: 'merged', pr: existing, commit: existing.mergeCommit };
+    }
+    if (plan.edits.length === 0) {
+      log.info({ ...ctx, revision: main }, 'change already applied on main');
+      return { status: 'noop', revision: main };
+    }
+    const next = loadFleet(applyEdits(snapshot, plan.edits));
+    if (!next.ok) throw new ChangeInvalidError(next.issues, ctx);
+
+    try {
+      const branchHead = await deps.repo.head(plan.branch);
+      const head = await deps.repo.commit({
+        branch: plan.branch,
+        parent: main,
+        edits: plan.edits,
+        message: plan.message,
+        expect: branchHead === null ? 'absent' : { at: branchHead },
+      });
+      const pr = await deps.prs.ensurePr({ branch: plan.branch, title: plan.title, body: plan.body, labels: plan.labels });
+      if (mergeModeOf(loaded.fleet.config, cr.kind) === 'review') {
+        log.info({ ...ctx, pr: pr.number, branch: plan.branch }, 'change opened for review');
+        return { status: 'open', pr };
+      }
+      const merged = await deps.prs.merge(pr.number, { expectHead: head, message: plan.message });
+      if (merged.merged) {
+        log.info({ ...ctx, pr: pr.number, commit: merged.commit, attempt }, 'change merged');
+        return { status: 'merged', pr: await deps.prs.getPr(pr.number), commit: merged.commit };
+      }
+    } catch (error) {
+      if (!(error instanceof RefMovedError)) throw error;
+    }
+    // main or the branch moved under us: rebuild on the new main after a jittered wait.
+    await sleep(Math.min(MAX_WAIT_MS, BASE_WAIT_MS * 2 ** Math.min(attempt, 10)) * random());
+  }
+  throw new ContentionError(MAX_ATTEMPTS, ctx);
+}
+
+function parseRequest(input: ChangeRequestInput): ChangeRequest {
+  const parsed = ChangeRequest.safeParse(input);
+  if (parsed.success) return parsed.data;
+  const kind = typeof input === 'object' && input !== null && 'kind' in input ? String(input.kind) : '(unknown)';
+  const id = typeof input === 'object' && input !== null && 'id' in input ? String(input.id) : '(none)';
+  const problems = parsed.error.issues.map((i) => `${i.path.join('.') || '(request)'}: ${i.message}`).join('; ');
+  throw new ChangeRejectedError('invalid', `invalid change request: ${problems}`, { kind, id });
+}
+
+export { ChangeInvalidError, ContentionError, FleetBrokenError } from './submit-errors.js';
+export type { ChangeRequestInput };
