@@ -1,3 +1,5 @@
+import { isDeepStrictEqual } from 'node:util';
+import { manifestValue } from '../load/manifest.js';
 import type { FileEdit } from '../repo/types.js';
 import { buildBillingRecord } from './billing-record.js';
 import type { Builder, ChangeContext, Draft } from './context.js';
@@ -53,9 +55,13 @@ export function buildChange(ctx: ChangeContext, cr: ChangeRequest): ChangePlan {
   return { edits, message, title: d.title, body, labels: [cr.kind], branch: branchFor(cr) };
 }
 
+/** An edit changes a file unless both texts mean the same manifest (a hand-formatted file stays as it is). */
 function changesFile(ctx: ChangeContext, edit: FileEdit): boolean {
   const current = ctx.files.get(edit.path);
-  return edit.content === null ? current !== undefined : current !== edit.content;
+  if (edit.content === null || current === undefined) return edit.content !== null || current !== undefined;
+  if (current === edit.content) return false;
+  const before = manifestValue(edit.path, current);
+  return before === null || !isDeepStrictEqual(before, manifestValue(edit.path, edit.content));
 }
 
 const lowerFirst = (s: string) => `${s[0]?.toLowerCase() ?? ''}${s.slice(1)}`;
