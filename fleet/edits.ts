@@ -1,4 +1,4 @@
-import type { FleetFiles, FleetSnapshot } from './model.js';
+import type { FleetSnapshot } from './model.js';
 import type { FileEdit } from './repo/types.js';
 
 /** The tree a set of edits would produce, to validate before anything is written. */
