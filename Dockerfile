@@ -1,0 +1,41 @@
+# syntax=docker/dockerfile:1
+
+# Build stage: compile the TypeScript. Dev dependencies (typescript, vitest, eslint) stay here.
+FROM node:20-slim AS build
+WORKDIR /app
+COPY package.json package-lock.json ./
+# --ignore-scripts: `prepare` runs the build, and the sources are not copied yet (this layer
+# only depends on the lockfile, so it is cached across source changes). The build runs below.
+RUN npm ci --ignore-scripts
+COPY . .
+RUN npm run build
+# Git does not track empty folders, so migrations/ and modules/ may be missing from a checkout
+# until they hold files; make sure they exist for the runtime stage to copy.
+RUN mkdir -p migrations modules
+
+# Runtime stage: production dependencies and the build output only.
+FROM node:20-slim AS runtime
+# git: buckfleet reads and writes the fleet repo with it.
+# Later issues add the ssh client (hosts) and the docker CLI here.
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends git ca-certificates \
+ && rm -rf /var/lib/apt/lists/*
+ENV NODE_ENV=production \
+    BUCKFLEET_HOME=/var/lib/buckfleet
+WORKDIR /app
+COPY package.json package-lock.json ./
+# --ignore-scripts: `prepare` would build, and neither the compiler nor the sources are here.
+RUN npm ci --omit=dev --ignore-scripts \
+ && npm cache clean --force
+COPY --from=build /app/dist ./dist
+COPY --from=build /app/bin ./bin
+COPY --from=build /app/migrations ./migrations
+COPY --from=build /app/modules ./modules
+# An unprivileged user owning only BUCKFLEET_HOME: the code under /app stays read-only to it.
+RUN groupadd --system --gid 10001 buckfleet \
+ && useradd --system --uid 10001 --gid buckfleet --home-dir /var/lib/buckfleet --create-home --shell /usr/sbin/nologin buckfleet
+USER buckfleet:buckfleet
+VOLUME ["/var/lib/buckfleet"]
+ENTRYPOINT ["node", "bin/buckfleet.js"]
+# Until the control plane exists (`buckfleet` has no serve command yet), the image shows the help.
+CMD ["--help"]

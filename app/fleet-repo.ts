@@ -1,0 +1,73 @@
+import { access } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import type { FleetSnapshot } from '../fleet/model.js';
+import { readTree } from '../fleet/repo/git/read.js';
+import { gitRunner } from '../fleet/repo/git/runner.js';
+import { MAIN } from '../fleet/repo/types.js';
+import type { Config } from './config.js';
+
+/** Read-only access to the fleet repo: what commands like `buckfleet tenant list` need. */
+export interface FleetRepoReader {
+  /** Where it reads from, for messages. */
+  readonly source: string;
+  /** The tree at the head of `main`. */
+  readMain(): Promise<FleetSnapshot>;
+}
+
+/** The fleet repo cannot be read as configured; the message says why and what to do. */
+export class FleetRepoUnavailableError extends Error {
+  override readonly name = 'FleetRepoUnavailableError';
+  constructor(
+    message: string,
+    readonly reason: 'not_supported_yet' | 'not_found' | 'no_main',
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * Opens the configured fleet repo for reading. Relative paths resolve against `cwd`.
+ *
+ * SEAM (GitHub adapter): the `github` kind is not wired yet. When `fleet/repo/github` lands,
+ * replace the throw below with a reader over it (its local mirror's `main`); callers need no
+ * change.
+ */
+export async function openFleetRepoForReading(config: Pick<Config, 'fleetRepo'>, cwd: string): Promise<FleetRepoReader> {
+  const location = config.fleetRepo;
+  if (location.kind === 'github') {
+    throw new FleetRepoUnavailableError(
+      `reading the GitHub fleet repo ${location.owner}/${location.repo} arrives with the GitHub adapter; for now use --dir DIR on a checkout, or set FLEET_REPO to a local git repo`,
+      'not_supported_yet',
+    );
+  }
+  const path = resolve(cwd, location.path);
+  const gitDir = await gitDirOf(path);
+  const git = gitRunner(gitDir);
+  return {
+    source: path,
+    async readMain() {
+      // for-each-ref prints nothing for a missing branch, where rev-parse would fail like any error.
+      const head = (await git.run(['for-each-ref', '--format=%(objectname)', `refs/heads/${MAIN}`])).toString('utf8').trim();
+      if (head === '') throw new FleetRepoUnavailableError(`the fleet repo at ${path} has no ${MAIN} branch yet`, 'no_main');
+      return readTree(git, head);
+    },
+  };
+}
+
+/** A non-bare repo keeps its git directory in `.git`; a bare repo is one. */
+async function gitDirOf(path: string): Promise<string> {
+  if (await exists(join(path, '.git'))) return join(path, '.git');
+  if ((await exists(join(path, 'HEAD'))) && (await exists(join(path, 'objects')))) return path;
+  throw new FleetRepoUnavailableError(`no git repository at ${path} (FLEET_REPO, default <BUCKFLEET_HOME>/fleet.git)`, 'not_found');
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await access(path);
+    return true;
+  } catch (error) {
+    // ENOTDIR: the configured path is a file, so nothing under it exists.
+    if (error instanceof Error && 'code' in error && (error.code === 'ENOENT' || error.code === 'ENOTDIR')) return false;
+    throw error;
+  }
+}
