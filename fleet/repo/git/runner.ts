@@ -1,16 +1,32 @@
 import { execa } from 'execa';
 import { GitError, RefMovedError, TransientGitError } from '../errors.js';
 
+export interface GitRunOptions {
+  readonly input?: string | Uint8Array;
+  readonly env?: Record<string, string>;
+}
+
 /**
  * The one place git plumbing runs. simple-git has no stdin, and plumbing needs it
  * (`cat-file --batch`, `hash-object --stdin`), so plumbing goes through this runner: argv arrays
  * only, never a shell string, and every failure classified by `classifyGitFailure`.
  */
 export interface GitRunner {
-  run(args: readonly string[], options?: { input?: string | Uint8Array; env?: Record<string, string> }): Promise<Buffer>;
+  /** Runs git; any non-zero exit throws the classified error. */
+  run(args: readonly string[], options?: GitRunOptions): Promise<Buffer>;
+  /**
+   * For commands whose exit code 1 is an answer rather than a failure (`merge-base --is-ancestor`,
+   * `rev-parse --verify -q`, `merge-tree --write-tree`): 0 → `ok: true`, 1 → `ok: false`, and
+   * anything else throws like `run`. Without it, "no" and "broken" would look the same.
+   */
+  probe(args: readonly string[], options?: GitRunOptions): Promise<{ ok: boolean; stdout: Buffer }>;
 }
 
-/** Env that makes git ignore the machine's config and never prompt. */
+/**
+ * Env that makes git ignore the machine's config and never prompt. `LC_ALL=C` keeps git's
+ * messages in English: `classifyGitFailure` reads them, and a translated "cannot lock ref"
+ * would turn a retryable failure into a permanent one.
+ */
 export const ISOLATED_GIT_ENV: Record<string, string> = {
   GIT_CONFIG_NOSYSTEM: '1',
   GIT_TERMINAL_PROMPT: '0',
@@ -18,24 +34,52 @@ export const ISOLATED_GIT_ENV: Record<string, string> = {
   GIT_AUTHOR_EMAIL: 'buckfleet@localhost',
   GIT_COMMITTER_NAME: 'buckfleet',
   GIT_COMMITTER_EMAIL: 'buckfleet@localhost',
+  LC_ALL: 'C',
 };
 
 export function gitRunner(gitDir: string): GitRunner {
+  const exec = async (args: readonly string[], options: GitRunOptions) => {
+    const result = await execa('git', ['--git-dir', gitDir, ...args], {
+      input: options.input,
+      env: { ...ISOLATED_GIT_ENV, ...options.env },
+      encoding: 'buffer',
+      reject: false,
+      stripFinalNewline: false,
+    });
+    const stderr = () => Buffer.from(result.stderr).toString('utf8').trim();
+    return { exitCode: result.exitCode, stdout: Buffer.from(result.stdout), stderr };
+  };
   return {
     async run(args, options = {}) {
-      const result = await execa('git', ['--git-dir', gitDir, ...args], {
-        input: options.input,
-        env: { ...ISOLATED_GIT_ENV, ...options.env },
-        encoding: 'buffer',
-        reject: false,
-        stripFinalNewline: false,
-      });
-      if (result.exitCode === 0) return Buffer.from(result.stdout);
-      const stderr = Buffer.from(result.stderr).toString('utf8').trim();
-      throw classifyGitFailure(args[0] ?? 'git', stderr);
+      const r = await exec(args, options);
+      if (r.exitCode === 0) return r.stdout;
+      throw classifyGitFailure(args[0] ?? 'git', r.stderr());
+    },
+    async probe(args, options = {}) {
+      const r = await exec(args, options);
+      if (r.exitCode === 0 || r.exitCode === 1) return { ok: r.exitCode === 0, stdout: r.stdout };
+      throw classifyGitFailure(args[0] ?? 'git', r.stderr());
     },
   };
 }
+
+/**
+ * A compare-and-swap lost: `update-ref <ref> <new> <old>` found the ref elsewhere. Git 2.39 words
+ * it as "is at X but expected Y" (ref moved), "reference already exists" (expected absent) or
+ * "unable to resolve reference" (expected a commit, but the ref was deleted); newer gits say
+ * "reference is missing but expected X" for the last one.
+ */
+const REF_MOVED =
+  /cannot lock ref '[^']*': (?:is at [0-9a-f]+ but expected [0-9a-f]+|reference already exists|unable to resolve reference|reference is missing but expected)/i;
+
+/**
+ * Lock contention (another git process holds `<ref>.lock`, `packed-refs.lock`, `index.lock`,
+ * `config.lock`) and network hiccups. Only these are retried: a bare "cannot lock ref" is not
+ * enough, since it also prefixes permanent failures such as a file/directory name clash
+ * ("'refs/heads/a' exists; cannot create 'refs/heads/a/b'").
+ */
+const TRANSIENT =
+  /Unable to create '[^']*\.lock': File exists|could not lock config file|Connection (?:reset|refused|timed out)|Could not resolve host|The remote end hung up|early EOF|RPC failed|HTTP (?:429|5\d\d)|Operation timed out/i;
 
 /**
  * Git says what went wrong only in stderr text; this is the single function that reads it.
@@ -46,20 +90,17 @@ export function classifyGitFailure(op: string, stderr: string): GitError {
   const ctx = { op, stderr: redactUrls(stderr) };
   const firstLine = ctx.stderr.split('\n').find((l) => l.trim() !== '') ?? 'no error output';
   const message = `git ${op} failed: ${firstLine}`;
-  if (/cannot lock ref .*(but expected|is at .* but expected|reference already exists)/i.test(stderr)) {
-    return new RefMovedError(message, ctx);
-  }
-  if (
-    /Unable to create '.*\.lock': File exists|cannot lock ref|index\.lock|could not lock config file|Connection (reset|refused|timed out)|Could not resolve host|The remote end hung up|early EOF|RPC failed|HTTP (429|5\d\d)|Operation timed out/i.test(
-      stderr,
-    )
-  ) {
-    return new TransientGitError(message, ctx);
-  }
+  if (REF_MOVED.test(stderr)) return new RefMovedError(message, ctx);
+  if (TRANSIENT.test(stderr)) return new TransientGitError(message, ctx);
   return new GitError(message, ctx);
 }
 
-/** Credentials in URLs never reach an error message. */
+/**
+ * Credentials in URLs never reach an error message: the user-info part (up to the last `@` of the
+ * authority, since passwords may hold an unescaped `@`) and the query (tokens travel there too).
+ */
 export function redactUrls(text: string): string {
-  return text.replace(/([a-z][a-z0-9+.-]*:\/\/)[^/\s@]+@/gi, '$1[REDACTED]@');
+  return text
+    .replace(/([a-z][a-z0-9+.-]*:\/\/)[^\s/?#'"]*@/gi, '$1[REDACTED]@')
+    .replace(/([a-z][a-z0-9+.-]*:\/\/[^\s?#'"]*)\?[^\s#'"]*/gi, '$1?[REDACTED]');
 }

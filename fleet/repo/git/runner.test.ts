@@ -1,0 +1,101 @@
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { makeTempBareRepo, type TempBareRepo } from '../../../test/git.js';
+import { GitError, RefMovedError, TransientGitError } from '../errors.js';
+import { classifyGitFailure, gitRunner, redactUrls } from './runner.js';
+
+const LOCK_BUSY = `fatal: Unable to create '/tmp/r.git/./refs/heads/main.lock': File exists.
+
+Another git process seems to be running in this repository, e.g.
+an editor opened by 'git commit'. Please make sure all processes
+are terminated then try again.`;
+
+describe('classifyGitFailure', () => {
+  // stderr as git 2.39 writes it (captured from real runs), and what the caller must do next.
+  const cases: [string, string, typeof GitError][] = [
+    [
+      'CAS lost: ref moved',
+      "fatal: update_ref failed for ref 'refs/heads/main': cannot lock ref 'refs/heads/main': is at 101f5bb56267b5dd3edb2ca5e9805f26f467085a but expected 4bc88571cffca2462e6d87916ca74806738bcf02",
+      RefMovedError,
+    ],
+    ['CAS lost: expected absent', "fatal: update_ref failed for ref 'refs/heads/bf/a': cannot lock ref 'refs/heads/bf/a': reference already exists", RefMovedError],
+    ['CAS lost: ref deleted', "fatal: update_ref failed for ref 'refs/heads/x': cannot lock ref 'refs/heads/x': unable to resolve reference 'refs/heads/x'", RefMovedError],
+    ['CAS lost: newer git wording', "fatal: cannot lock ref 'refs/heads/x': reference is missing but expected 4bc88571cffca2462e6d87916ca74806738bcf02", RefMovedError],
+    ['ref lock busy', `fatal: update_ref failed for ref 'refs/heads/main': cannot lock ref 'refs/heads/main': ${LOCK_BUSY.slice(7)}`, TransientGitError],
+    ['index lock busy', "fatal: Unable to create '/tmp/x/index.lock': File exists.", TransientGitError],
+    ['packed-refs lock busy', "error: Unable to create '/tmp/r.git/packed-refs.lock': File exists.", TransientGitError],
+    ['config lock busy', 'error: could not lock config file /tmp/r.git/config: File exists', TransientGitError],
+    ['network', 'fatal: unable to access \'https://github.com/o/r/\': Could not resolve host: github.com', TransientGitError],
+    ['server error', 'error: RPC failed; HTTP 502 curl 22 The requested URL returned error: 502', TransientGitError],
+    ['file/directory clash is permanent', "fatal: cannot lock ref 'refs/heads/a/b': 'refs/heads/a' exists; cannot create 'refs/heads/a/b'", GitError],
+    ['bad object', 'fatal: Not a valid object name deadbeef', GitError],
+    ['no output', '', GitError],
+  ];
+
+  it.each(cases)('%s', (_name, stderr, kind) => {
+    const error = classifyGitFailure('update-ref', stderr);
+    expect(error.constructor).toBe(kind);
+    expect(error.context.op).toBe('update-ref');
+    expect(error.message).toMatch(/^git update-ref failed: /);
+  });
+
+  it('puts the first non-empty line in the message and the redacted stderr in the context', () => {
+    const error = classifyGitFailure('fetch', "\nfatal: unable to access 'https://x-access-token:ghs_secret@github.com/o/r/': RPC failed");
+    expect(error.message).toBe("git fetch failed: fatal: unable to access 'https://[REDACTED]@github.com/o/r/': RPC failed");
+    expect(error.context.stderr).not.toContain('ghs_secret');
+    expect(error).toBeInstanceOf(TransientGitError);
+  });
+});
+
+describe('redactUrls', () => {
+  const cases: [string, string][] = [
+    ['https://user:pass@github.com/o/r.git', 'https://[REDACTED]@github.com/o/r.git'],
+    ['https://token@github.com/o/r', 'https://[REDACTED]@github.com/o/r'],
+    ['https://u:p@ss@host/r', 'https://[REDACTED]@host/r'],
+    ['ssh://git@host:22/r.git', 'ssh://[REDACTED]@host:22/r.git'],
+    ["'https://host/r.git?access_token=abc&x=1': 403", "'https://host/r.git?[REDACTED]': 403"],
+    ['https://a:b@host/p?t=1 and http://c@d/e', 'https://[REDACTED]@host/p?[REDACTED] and http://[REDACTED]@d/e'],
+    ['https://github.com/o/r.git', 'https://github.com/o/r.git'],
+    ['mail user@example.com, path /tmp/a@b', 'mail user@example.com, path /tmp/a@b'],
+    ['file:///srv/fleet.git', 'file:///srv/fleet.git'],
+  ];
+  it.each(cases)('%s', (input, expected) => {
+    expect(redactUrls(input)).toBe(expected);
+  });
+});
+
+describe('gitRunner against a real repo (git 2.39 wording)', () => {
+  let temp: TempBareRepo;
+  beforeEach(async () => {
+    temp = await makeTempBareRepo({ 'a.txt': 'a' });
+  });
+  afterEach(() => temp.cleanup());
+
+  const head = async () => (await gitRunner(temp.gitDir).run(['rev-parse', 'refs/heads/main'])).toString().trim();
+
+  it('classifies lost compare-and-swaps as RefMovedError', async () => {
+    const git = gitRunner(temp.gitDir);
+    const main = await head();
+    const tree = (await git.run(['rev-parse', `${main}^{tree}`])).toString().trim();
+    const next = (await git.run(['commit-tree', tree, '-p', main, '-m', 'next'])).toString().trim();
+    await expect(git.run(['update-ref', 'refs/heads/main', next, next])).rejects.toBeInstanceOf(RefMovedError);
+    await expect(git.run(['update-ref', 'refs/heads/main', next, '0'.repeat(40)])).rejects.toBeInstanceOf(RefMovedError);
+    await expect(git.run(['update-ref', 'refs/heads/gone', next, main])).rejects.toBeInstanceOf(RefMovedError);
+  });
+
+  it('classifies a held ref lock as TransientGitError', async () => {
+    const git = gitRunner(temp.gitDir);
+    const main = await head();
+    await writeFile(join(temp.gitDir, 'refs', 'heads', 'main.lock'), '');
+    await expect(git.run(['update-ref', 'refs/heads/main', main, main])).rejects.toBeInstanceOf(TransientGitError);
+  });
+
+  it('probe answers exit 1 as ok: false and throws for real failures', async () => {
+    const git = gitRunner(temp.gitDir);
+    const main = await head();
+    expect(await git.probe(['rev-parse', '--verify', '-q', 'refs/heads/none'])).toMatchObject({ ok: false });
+    expect((await git.probe(['rev-parse', '--verify', '-q', 'refs/heads/main'])).stdout.toString().trim()).toBe(main);
+    await expect(git.probe(['merge-base', '--is-ancestor', 'f'.repeat(40), main])).rejects.toThrow(/Not a valid commit name/);
+  });
+});
