@@ -41,13 +41,14 @@ export function crossFileIssues(tree: ParsedTree): FleetIssue[] {
     }
     if (tenant.placement.type === 'shared') {
       const host = tenant.placement.host;
-      if (!tree.hosts.has(host)) at(t, ['placement', 'host'], `no host "${host}": expected ${hostFile(host)}`);
+      // A host file that is present but broken is reported on its own; the tenant is not wrong.
+      if (!tree.present.has(hostFile(host))) at(t, ['placement', 'host'], `no host "${host}": expected ${hostFile(host)}`);
       placed.set(host, (placed.get(host) ?? 0) + 1);
     }
     for (const [name, install] of Object.entries(tenant.modules)) {
       const entry = tree.catalog.get(name);
       if (!entry) {
-        at(t, ['modules', name], `unknown module "${name}": no ${catalogFile(name)}`);
+        if (!tree.present.has(catalogFile(name))) at(t, ['modules', name], `unknown module "${name}": no ${catalogFile(name)}`);
         continue;
       }
       if (!entry.value.versions[install.version]) {

@@ -1,5 +1,5 @@
 import { type Document, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, visit } from 'yaml';
-import { type FleetIssue, WHOLE_FILE } from './errors.js';
+import { capIssues, type FleetIssue, fieldPath, WHOLE_FILE } from './errors.js';
 
 /** Manifests are small; anything larger is a mistake or an attack. */
 export const MAX_MANIFEST_BYTES = 256 * 1024;
@@ -15,8 +15,16 @@ export type ParseResult = { ok: true; parsed: ParsedYaml } | { ok: false; issues
 const fileIssue = (file: string, line: number, message: string): FleetIssue => ({ file, line, field: WHOLE_FILE, message });
 
 /**
+ * What a UTF-8 text file never holds: C0/C1 controls other than tab and line breaks (YAML's
+ * non-printables), and U+FFFD, which is what invalid UTF-8 turns into when bytes are decoded.
+ */
+// eslint-disable-next-line no-control-regex
+const NOT_TEXT = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u0084\u0086-\u009F\uFFFD\uFFFE\uFFFF]/;
+
+/**
  * Parses one manifest, refusing what YAML allows but a manifest never needs: several documents,
- * aliases (the alias-bomb vector), custom tags, non-scalar keys, duplicate keys, oversized input.
+ * aliases (the alias-bomb vector), tags beyond the core schema's, non-scalar keys, duplicate keys,
+ * binary or oversized input, nesting deep enough to exhaust the stack.
  * Warnings are errors: a manifest either means exactly one thing or is refused.
  */
 export function parseManifestYaml(file: string, text: string): ParseResult {
@@ -24,13 +32,32 @@ export function parseManifestYaml(file: string, text: string): ParseResult {
   if (bytes > MAX_MANIFEST_BYTES) {
     return { ok: false, issues: [fileIssue(file, 1, `file is ${bytes} bytes; a manifest may be at most ${MAX_MANIFEST_BYTES}`)] };
   }
+  const junk = NOT_TEXT.exec(text);
+  if (junk) {
+    const line = text.slice(0, junk.index).split('\n').length;
+    return { ok: false, issues: [fileIssue(file, line, 'not UTF-8 text: invalid UTF-8 or a control character (a binary file?)')] };
+  }
+  try {
+    return parse(file, text);
+  } catch (e) {
+    // The composer catches its own stack overflows; this is the backstop for the rest.
+    if (e instanceof RangeError) return { ok: false, issues: [fileIssue(file, 1, 'nested too deeply to be a manifest')] };
+    throw e;
+  }
+}
+
+function parse(file: string, text: string): ParseResult {
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, {
     lineCounter,
-    uniqueKeys: true,
+    // yaml's own duplicate check compares every key with every earlier one (seconds on a 256 KiB
+    // file); the visitor below does it with a Set, and by JavaScript property name.
+    uniqueKeys: false,
     prettyErrors: true,
     strict: true,
     schema: 'core',
+    // Without this, !!binary, !!set, !!omap, !!pairs and !!timestamp resolve even in the core schema.
+    resolveKnownTags: false,
     merge: false,
   });
   const lineAt = (offset: number) => lineCounter.linePos(offset).line;
@@ -47,8 +74,21 @@ export function parseManifestYaml(file: string, text: string): ParseResult {
         issues.push(fileIssue(file, lineAt(at), 'map keys must be plain strings'));
       }
     },
+    Map(_, map, ancestors) {
+      // `1:` and `"1":` are different YAML keys but the same JavaScript property: both are duplicates.
+      const seen = new Set<string>();
+      for (const pair of map.items) {
+        if (!isScalar(pair.key)) continue;
+        const key = String(pair.key.value);
+        if (seen.has(key)) {
+          const field = fieldPath([...pathOf(ancestors, map), key]);
+          issues.push({ file, line: lineAt(pair.key.range?.[0] ?? 0), field, message: `duplicate key "${key}": a key may appear only once` });
+        }
+        seen.add(key);
+      }
+    },
   });
-  if (issues.length > 0) return { ok: false, issues: dedupe(issues) };
+  if (issues.length > 0) return { ok: false, issues: capIssues(file, dedupe(issues), (i) => i) };
   if (doc.contents === null) return { ok: false, issues: [fileIssue(file, 1, 'file is empty')] };
   const value: unknown = doc.toJS({ maxAliasCount: 0 });
   return { ok: true, parsed: { value, lineOf: (path) => lineOfPath(doc, lineCounter, path) } };
@@ -56,10 +96,24 @@ export function parseManifestYaml(file: string, text: string): ParseResult {
 
 function yamlMessage(code: string, message: string): string {
   const first = (message.split('\n')[0] ?? message).replace(/ at line \d+, column \d+:?$/, '');
-  if (code === 'DUPLICATE_KEY') return `duplicate key: ${first}`;
   if (code === 'MULTIPLE_DOCS') return 'a manifest holds exactly one YAML document';
   if (code === 'TAG_RESOLVE_FAILED') return `custom YAML tags are not allowed (${first})`;
+  if (code === 'RESOURCE_EXHAUSTION') return 'nested too deeply to be a manifest';
   return first;
+}
+
+/** The field path of a node from its ancestors, as `visit` passes them. */
+function pathOf(ancestors: readonly unknown[], node: unknown): PropertyKey[] {
+  const chain = [...ancestors, node];
+  const path: PropertyKey[] = [];
+  chain.forEach((n, i) => {
+    if (isPair(n) && isScalar(n.key)) path.push(String(n.key.value));
+    else if (isSeq(n)) {
+      const index = n.items.indexOf(chain[i + 1]);
+      if (index >= 0) path.push(index);
+    }
+  });
+  return path;
 }
 
 function dedupe(issues: FleetIssue[]): FleetIssue[] {

@@ -18,7 +18,7 @@ export const PaidPeriod = z
     /** The admin who approved a manual payment. */
     approvedBy: TelegramUserId.optional(),
   })
-  .refine((p) => p.end > p.start, { error: 'end must be after start', path: ['end'] })
+  .refine((p) => Date.parse(p.end) > Date.parse(p.start), { error: 'end must be after start', path: ['end'] })
   .refine((p) => p.source !== 'manual' || p.approvedBy !== undefined, {
     error: 'a manual payment names the admin who approved it',
     path: ['approvedBy'],
@@ -33,10 +33,13 @@ export const Refund = z.strictObject({
 });
 export type Refund = z.infer<typeof Refund>;
 
-/** The latest end of the paid periods: paid-through is derived, never incremented. */
+/**
+ * The latest end of the paid periods: paid-through is derived, never incremented. Instants are
+ * compared as times, not as text: `...00Z` and `...00.500Z` do not sort by their characters.
+ */
 export function paidThroughOf(periods: readonly { end: string }[]): string | null {
   let latest: string | null = null;
-  for (const p of periods) if (latest === null || p.end > latest) latest = p.end;
+  for (const p of periods) if (latest === null || Date.parse(p.end) > Date.parse(latest)) latest = p.end;
   return latest;
 }
 
@@ -65,7 +68,8 @@ export const BillingManifest = z
       seen.add(p.id);
     });
     const derived = paidThroughOf(b.periods);
-    if (b.paidThrough !== derived) {
+    const same = b.paidThrough === null || derived === null ? b.paidThrough === derived : Date.parse(b.paidThrough) === Date.parse(derived);
+    if (!same) {
       ctx.addIssue({
         code: 'custom',
         path: ['paidThrough'],

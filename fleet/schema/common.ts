@@ -42,10 +42,15 @@ export type SemVer = z.infer<typeof SemVer>;
 
 export const SemVerRange = z
   .string()
+  // semver reads "" as "*": an empty range would silently accept every version.
+  .min(1, { error: 'must be a semver range such as ">=1.2 <2"' })
   .max(100)
   .refine((r) => semver.validRange(r) !== null, { error: 'must be a semver range such as ">=1.2 <2"' });
 
-/** UTC instants are ISO 8601 strings: YAML 1.2 keeps them as strings, and they sort as text. */
+/**
+ * UTC instants are ISO 8601 strings: YAML 1.2 keeps them as strings. Compare them as times
+ * (`Date.parse`), not as text: `2026-01-01T00:00:00Z` and `...00:00.500Z` do not sort by characters.
+ */
 export const Instant = z.iso.datetime({ error: 'must be an ISO 8601 UTC time such as 2026-11-24T05:00:00Z' });
 
 /** Telegram user ids are positive and fit in 52 bits. */
