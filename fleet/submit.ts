@@ -1,3 +1,4 @@
+import { branchFor } from './changes/describe.js';
 import { buildChange } from './changes/index.js';
 import { ChangeRequest, type ChangeRequestInput } from './changes/request.js';
 import { ChangeRejectedError } from './changes/types.js';
@@ -32,64 +33,73 @@ const MAX_WAIT_MS = 1_000;
 /**
  * Submits a change request: builds it on the newest main, validates the resulting fleet, commits
  * it to its own branch, opens (or updates) its PR and, when the merge policy says `auto`, merges
- * it. When main moves in between — other writers landed first — the change is rebuilt on the new
- * main rather than merged blindly, so concurrent writers never clobber each other and every
+ * it. When main moves in between — another writer landed first — the change is rebuilt on the
+ * new main rather than merged blindly, so concurrent writers never clobber each other and every
  * merged tree was validated. The same request id always maps to the same branch and PR, so
  * submitting twice is safe.
  */
 export async function submitChange(deps: SubmitDeps, input: ChangeRequestInput): Promise<SubmitOutcome> {
   const cr = parseRequest(input);
-  const log = deps.log ?? silentLog;
   const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
   const random = deps.random ?? Math.random;
-  const ctx = { kind: cr.kind, id: cr.id, ...('slug' in cr ? { slug: cr.slug } : {}) };
-
   for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt += 1) {
-    const main = await deps.repo.head(MAIN);
-    if (main === null) throw new FleetBrokenError('(none)', [{ file: 'fleet.yaml', line: 1, field: '(file)', message: 'the fleet repo has no main branch' }]);
-    const snapshot = await deps.repo.read(main);
-    const loaded = loadFleet(snapshot);
-    if (!loaded.ok) throw new FleetBrokenError(main, loaded.issues);
-
-    const plan = buildChange({ fleet: loaded.fleet, files: snapshot.files, now: deps.now().toISOString() }, cr);
-    const existing = await deps.prs.findPr(plan.branch);
-    if (existing?.state === 'merged' && existing.mergeCommit !== null) {
-      return { status: 'merged', pr: existing, commit: existing.mergeCommit };
-    }
-    if (plan.edits.length === 0) {
-      log.info({ ...ctx, revision: main }, 'change already applied on main');
-      return { status: 'noop', revision: main };
-    }
-    const next = loadFleet(applyEdits(snapshot, plan.edits));
-    if (!next.ok) throw new ChangeInvalidError(next.issues, ctx);
-
-    try {
-      const branchHead = await deps.repo.head(plan.branch);
-      const head = await deps.repo.commit({
-        branch: plan.branch,
-        parent: main,
-        edits: plan.edits,
-        message: plan.message,
-        expect: branchHead === null ? 'absent' : { at: branchHead },
-      });
-      const pr = await deps.prs.ensurePr({ branch: plan.branch, title: plan.title, body: plan.body, labels: plan.labels });
-      if (mergeModeOf(loaded.fleet.config, cr.kind) === 'review') {
-        log.info({ ...ctx, pr: pr.number, branch: plan.branch }, 'change opened for review');
-        return { status: 'open', pr };
-      }
-      const merged = await deps.prs.merge(pr.number, { expectHead: head, message: plan.message });
-      if (merged.merged) {
-        log.info({ ...ctx, pr: pr.number, commit: merged.commit, attempt }, 'change merged');
-        return { status: 'merged', pr: await deps.prs.getPr(pr.number), commit: merged.commit };
-      }
-    } catch (error) {
-      if (!(error instanceof RefMovedError)) throw error;
-    }
-    // main or the branch moved under us: rebuild on the new main after a jittered wait.
+    const outcome = await deps.repo.withWriteLock(() => attemptOnce(deps, cr, attempt));
+    if (outcome !== 'moved') return outcome;
     await sleep(Math.min(MAX_WAIT_MS, BASE_WAIT_MS * 2 ** Math.min(attempt, 10)) * random());
   }
-  throw new ContentionError(MAX_ATTEMPTS, ctx);
+  throw new ContentionError(MAX_ATTEMPTS, contextOf(cr));
 }
+
+/** One try on the current main; 'moved' when another writer moved main or the branch first. */
+async function attemptOnce(deps: SubmitDeps, cr: ChangeRequest, attempt: number): Promise<SubmitOutcome | 'moved'> {
+  const log = deps.log ?? silentLog;
+  const ctx = contextOf(cr);
+  const branch = branchFor(cr);
+  const main = await deps.repo.head(MAIN);
+  if (main === null) throw new FleetBrokenError('(none)', [{ file: 'fleet.yaml', line: 1, field: '(file)', message: 'the fleet repo has no main branch' }]);
+  // A request already merged is answered from its PR: building it again would be refused (the
+  // tenant it created exists now) or would change what already landed.
+  const existing = await deps.prs.findPr(branch);
+  if (existing?.state === 'merged' && existing.mergeCommit !== null) {
+    return { status: 'merged', pr: existing, commit: existing.mergeCommit };
+  }
+  const snapshot = await deps.repo.read(main);
+  const loaded = loadFleet(snapshot);
+  if (!loaded.ok) throw new FleetBrokenError(main, loaded.issues);
+
+  const plan = buildChange({ fleet: loaded.fleet, files: snapshot.files, now: deps.now().toISOString() }, cr);
+  if (plan.edits.length === 0) {
+    log.info({ ...ctx, revision: main }, 'change already applied on main');
+    return { status: 'noop', revision: main };
+  }
+  const next = loadFleet(applyEdits(snapshot, plan.edits));
+  if (!next.ok) throw new ChangeInvalidError(next.issues, ctx);
+
+  try {
+    const branchHead = await deps.repo.head(branch);
+    const head = await deps.repo.commit({
+      branch,
+      parent: main,
+      edits: plan.edits,
+      message: plan.message,
+      expect: branchHead === null ? 'absent' : { at: branchHead },
+    });
+    const pr = await deps.prs.ensurePr({ branch, title: plan.title, body: plan.body, labels: plan.labels });
+    if (mergeModeOf(loaded.fleet.config, cr.kind) === 'review') {
+      log.info({ ...ctx, pr: pr.number, branch }, 'change opened for review');
+      return { status: 'open', pr };
+    }
+    const merged = await deps.prs.merge(pr.number, { expectHead: head, message: plan.message });
+    if (!merged.merged) return 'moved';
+    log.info({ ...ctx, pr: pr.number, commit: merged.commit, attempt }, 'change merged');
+    return { status: 'merged', pr: await deps.prs.getPr(pr.number), commit: merged.commit };
+  } catch (error) {
+    if (error instanceof RefMovedError) return 'moved';
+    throw error;
+  }
+}
+
+const contextOf = (cr: ChangeRequest) => ({ kind: cr.kind, id: cr.id, ...('slug' in cr ? { slug: cr.slug } : {}) });
 
 function parseRequest(input: ChangeRequestInput): ChangeRequest {
   const parsed = ChangeRequest.safeParse(input);

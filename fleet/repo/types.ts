@@ -23,6 +23,12 @@ export interface FleetRepo {
    * the branch is where `expect` says. Throws `RefMovedError` when another writer moved it first.
    */
   commit(input: CommitInput): Promise<string>;
+  /**
+   * Runs `fn` while other writers of this repo wait their turn, as far as the backend can arrange
+   * it (in-process always, across processes where it can). Only for throughput: correctness
+   * comes from the compare-and-swap of `commit`, so `fn` must still expect `RefMovedError`.
+   */
+  withWriteLock<T>(fn: () => Promise<T>): Promise<T>;
 }
 
 export interface CommitInput {

@@ -1,3 +1,4 @@
+import { Mutex } from 'async-mutex';
 import type { FleetSnapshot } from '../../model.js';
 import type { ChangeRequests, CommitInput, CommitStatus, FleetRepo, MergeOutcome, PullRequest, UpdateOutcome } from '../types.js';
 import { type ClientTuning, GitHubApi, type RepoLog } from './client.js';
@@ -34,11 +35,17 @@ export interface GitHubFleetRepoOptions {
 export class GitHubFleetRepo implements FleetRepo, ChangeRequests {
   private readonly api: GitHubApi;
   private readonly mirror: Mirror;
+  /** GitHub has no lock to share across processes; writers in this process take turns. */
+  private readonly writers = new Mutex();
 
   constructor(opts: GitHubFleetRepoOptions) {
     this.api = new GitHubApi(opts);
     const url = opts.cloneUrl ?? `https://github.com/${opts.owner}/${opts.repo}.git`;
     this.mirror = new Mirror({ dir: opts.mirrorDir, url, token: opts.token, log: this.api.log });
+  }
+
+  withWriteLock<T>(fn: () => Promise<T>): Promise<T> {
+    return this.writers.runExclusive(fn);
   }
 
   head(branch: string): Promise<string | null> {

@@ -21,6 +21,7 @@ import {
 import { fastForward, mergeBaseInto } from './merge.js';
 import { type PrRecord, PrStore } from './prs.js';
 import { StatusStore } from './statuses.js';
+import { WriterLock } from './writer-lock.js';
 
 /** How often `ensurePr` looks again after losing a race with another writer for the same branch. */
 const ENSURE_PR_TRIES = 10;
@@ -37,8 +38,10 @@ export class LocalFleetRepo implements FleetRepo, ChangeRequests {
   private readonly git: GitRunner;
   private readonly prs: PrStore;
   private readonly statuses: StatusStore;
+  private readonly writerLock: WriterLock;
 
   private constructor(readonly gitDir: string) {
+    this.writerLock = new WriterLock(join(gitDir, 'buckfleet', 'main-writer'));
     this.git = retryingRunner(gitRunner(gitDir), LOCAL_GIT_RETRY);
     const metadataDir = join(gitDir, 'buckfleet');
     this.prs = new PrStore(metadataDir, gitDir);
@@ -90,6 +93,10 @@ export class LocalFleetRepo implements FleetRepo, ChangeRequests {
   }
 
   // ---- FleetRepo ----
+
+  withWriteLock<T>(fn: () => Promise<T>): Promise<T> {
+    return this.writerLock.run(fn);
+  }
 
   async head(branch: string): Promise<string | null> {
     return branchHead(this.git, branch);
