@@ -2,6 +2,7 @@ import { access } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { FleetSnapshot } from '../fleet/model.js';
 import { readTree } from '../fleet/repo/git/read.js';
+import { GitHubFleetRepo } from '../fleet/repo/github/index.js';
 import { gitRunner } from '../fleet/repo/git/runner.js';
 import { MAIN } from '../fleet/repo/types.js';
 import type { Config } from './config.js';
@@ -19,26 +20,46 @@ export class FleetRepoUnavailableError extends Error {
   override readonly name = 'FleetRepoUnavailableError';
   constructor(
     message: string,
-    readonly reason: 'not_supported_yet' | 'not_found' | 'no_main',
+    readonly reason: 'not_found' | 'no_main',
   ) {
     super(message);
   }
 }
 
+/** Where GitHub is, when it is not github.com: Enterprise, or the fake GitHub of the tests. */
+export interface GitHubEndpoints {
+  readonly baseUrl?: string;
+  readonly cloneUrl?: string;
+}
+
 /**
- * Opens the configured fleet repo for reading. Relative paths resolve against `cwd`.
- *
- * SEAM (GitHub adapter): the `github` kind is not wired yet. When `fleet/repo/github` lands,
- * replace the throw below with a reader over it (its local mirror's `main`); callers need no
- * change.
+ * Opens the configured fleet repo for reading. Relative paths resolve against `cwd`; a GitHub
+ * repo is read through a mirror under `<BUCKFLEET_HOME>/mirrors/`.
  */
-export async function openFleetRepoForReading(config: Pick<Config, 'fleetRepo'>, cwd: string): Promise<FleetRepoReader> {
+export async function openFleetRepoForReading(
+  config: Pick<Config, 'fleetRepo' | 'github' | 'home'>,
+  cwd: string,
+  endpoints: GitHubEndpoints = {},
+): Promise<FleetRepoReader> {
   const location = config.fleetRepo;
   if (location.kind === 'github') {
-    throw new FleetRepoUnavailableError(
-      `reading the GitHub fleet repo ${location.owner}/${location.repo} arrives with the GitHub adapter; for now use --dir DIR on a checkout, or set FLEET_REPO to a local git repo`,
-      'not_supported_yet',
-    );
+    const token = config.github.token;
+    if (token === null) throw new FleetRepoUnavailableError('GITHUB_TOKEN is needed to read a GitHub fleet repo', 'not_found');
+    const repo = new GitHubFleetRepo({
+      owner: location.owner,
+      repo: location.repo,
+      token: token.reveal(),
+      mirrorDir: resolve(cwd, config.home, 'mirrors', `${location.owner}+${location.repo}.git`),
+      ...endpoints,
+    });
+    return {
+      source: `${location.owner}/${location.repo}`,
+      async readMain() {
+        const head = await repo.head(MAIN);
+        if (head === null) throw new FleetRepoUnavailableError(`the fleet repo ${location.owner}/${location.repo} has no ${MAIN} branch yet`, 'no_main');
+        return repo.read(head);
+      },
+    };
   }
   const path = resolve(cwd, location.path);
   const gitDir = await gitDirOf(path);

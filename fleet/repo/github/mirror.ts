@@ -1,4 +1,4 @@
-import { access } from 'node:fs/promises';
+import { access, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { FleetSnapshot } from '../../model.js';
 import { GitError } from '../errors.js';
@@ -57,6 +57,8 @@ export class Mirror {
         throw new GitError(`${this.opts.dir} mirrors ${redactUrls(url)}, not ${this.shownUrl}; give each fleet repo its own mirrorDir`, { op: 'mirror' });
       }
     } else {
+      // `git --git-dir X init` creates X but not the folders above it.
+      await mkdir(this.opts.dir, { recursive: true });
       await this.git.run(['init', '--bare', '--quiet']);
       await this.git.run(['config', 'remote.origin.url', this.opts.url]);
       // Branches only: PR refs and tags are not fleet state.
