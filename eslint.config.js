@@ -68,5 +68,5 @@ export default tseslint.config(
   },
   { files: ['eslint.config.js'], ...tseslint.configs.disableTypeChecked },
   ...Object.keys(LAYOUT).map((f) => layout(/** @type {keyof typeof LAYOUT} */ (f))),
-  pure('fleet', ['fleet/schema/**/*.ts', 'fleet/changes/**/*.ts', 'fleet/load/**/*.ts']),
+  pure('fleet', ['fleet/schema/**/*.ts', 'fleet/changes/**/*.ts', 'fleet/load/**/*.ts', 'fleet/{requires,paths,serialize,edits,policy,model,log}.ts']),
 );

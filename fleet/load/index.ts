@@ -1,19 +1,14 @@
-import type { z } from 'zod';
 import type { Fleet, FleetSnapshot, TenantRecord } from '../model.js';
 import { classifyPath, FLEET_FILE, type ManifestPath } from '../paths.js';
-import {
-  BillingManifest,
-  CatalogEntry,
+import type {
   FleetConfig,
-  HostManifest,
-  SealedSecrets,
-  TenantManifest,
-  type BillingManifest as Billing,
-  type CatalogEntry as Catalog,
-  type HostManifest as Host,
-  type SealedSecrets as Secrets,
-  type TenantManifest as Tenant,
+  BillingManifest as Billing,
+  CatalogEntry as Catalog,
+  HostManifest as Host,
+  SealedSecrets as Secrets,
+  TenantManifest as Tenant,
 } from '../schema/index.js';
+import { MANIFEST_SCHEMAS } from './manifest.js';
 import { crossFileIssues } from './rules.js';
 import { type FleetIssue, sortIssues, WHOLE_FILE } from './errors.js';
 import { findPlaintextSecrets } from './secret-scan.js';
@@ -28,15 +23,6 @@ export interface Located<T> {
   readonly value: T;
   readonly lineOf: ParsedYaml['lineOf'];
 }
-
-const SCHEMAS = {
-  fleet: FleetConfig,
-  tenant: TenantManifest,
-  billing: BillingManifest,
-  secrets: SealedSecrets,
-  host: HostManifest,
-  catalog: CatalogEntry,
-} as const;
 
 /** What each file parsed into, by kind; the input of the cross-file rules. */
 export interface ParsedTree {
@@ -105,7 +91,7 @@ function parseOne(file: string, text: string, where: ManifestPath, issues: Fleet
       return null;
     }
   }
-  const schema: z.ZodType = SCHEMAS[where.kind];
+  const schema = MANIFEST_SCHEMAS[where.kind];
   const checked = schema.safeParse(parsed.value);
   if (!checked.success) {
     issues.push(...zodIssues(file, parsed, checked.error));

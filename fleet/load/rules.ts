@@ -1,5 +1,5 @@
-import semver from 'semver';
 import { billingFile, catalogFile, hostFile, tenantFile } from '../paths.js';
+import { requiresProblems } from '../requires.js';
 import { type FleetIssue, WHOLE_FILE } from './errors.js';
 import type { Located, ParsedTree } from './index.js';
 
@@ -55,13 +55,9 @@ export function crossFileIssues(tree: ParsedTree): FleetIssue[] {
         at(t, ['modules', name, 'version'], `${name}@${install.version} is not released (catalog has ${Object.keys(entry.value.versions).join(', ') || 'none'})`);
         continue;
       }
-      for (const [dep, range] of Object.entries(entry.value.versions[install.version]?.requires ?? {})) {
-        const have = tenant.modules[dep]?.version;
-        if (have === undefined) at(t, ['modules', name], `${name}@${install.version} requires ${dep} ${range}, which is not installed`);
-        else if (!semver.satisfies(have, range)) {
-          at(t, ['modules', name], `${name}@${install.version} requires ${dep} ${range}, but ${dep} is ${have}`);
-        }
-      }
+      // Only this module's own requires, so each problem points at the module that has it.
+      const requiresOf = (m: string, v: string) => (m === name && v === install.version ? entry.value.versions[v]?.requires : undefined);
+      for (const problem of requiresProblems(requiresOf, tenant.modules)) at(t, ['modules', name], problem);
     }
   }
   for (const [name, count] of placed) {

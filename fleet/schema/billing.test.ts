@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ADMIN_ID, DEDICATED_TENANT, SHARED_TENANT, validFleetManifests } from '../../test/fleet-fixtures.js';
 import { BillingManifest, PaidPeriod, paidThroughOf } from './billing.js';
+import { refusalIssues } from '../../test/schema-issues.js';
 
 const billing = (slug = DEDICATED_TENANT) => {
   const b = validFleetManifests().tenants[slug]?.billing;
@@ -9,11 +10,7 @@ const billing = (slug = DEDICATED_TENANT) => {
 };
 const period = { id: 'in_0001', start: '2026-03-01T00:00:00Z', end: '2026-04-01T00:00:00Z', source: 'stripe', amount: { amount: 500, currency: 'usd' } };
 
-function issues(value: unknown): string[] {
-  const r = BillingManifest.safeParse(value);
-  if (r.success) throw new Error('expected billing.yaml to be refused');
-  return r.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
-}
+const issues = (value: unknown): string[] => refusalIssues(BillingManifest, value, 'billing.yaml');
 
 describe('BillingManifest', () => {
   it('accepts both fixture tenants and fills defaults', () => {

@@ -1,13 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import type { z } from 'zod';
+import { refusalIssues } from '../../test/schema-issues.js';
 import { ChangeKind, EnvKey, Instant, ModuleName, Money, Region, SemVer, SemVerRange, Size, Slug, TelegramUserId } from './common.js';
 
-/** The issues of a value that must fail, as `path: message` lines. */
-function issues(schema: z.ZodType, value: unknown): string[] {
-  const r = schema.safeParse(value);
-  if (r.success) throw new Error(`expected ${JSON.stringify(value)} to be refused`);
-  return r.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
-}
+const issues = (schema: z.ZodType, value: unknown): string[] => refusalIssues(schema, value);
 
 describe('Slug', () => {
   const SLUG_RULE = ': must be 3-32 characters of a-z, 0-9 and "-", start with a letter and not end with "-"';

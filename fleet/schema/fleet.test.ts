@@ -1,14 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { TEST_RECIPIENT, validFleetManifests } from '../../test/fleet-fixtures.js';
 import { FleetConfig, MergePolicy, Plan } from './fleet.js';
+import { refusalIssues } from '../../test/schema-issues.js';
 
 const validFleet = () => validFleetManifests().fleet;
 
-function issues(value: unknown): string[] {
-  const r = FleetConfig.safeParse(value);
-  if (r.success) throw new Error('expected fleet.yaml to be refused');
-  return r.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
-}
+const issues = (value: unknown): string[] => refusalIssues(FleetConfig, value, 'fleet.yaml');
 
 describe('FleetConfig', () => {
   it('accepts the fixture and fills every default', () => {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { DEDICATED_TENANT, SHARED_HOST, SHARED_TENANT, validFleetManifests } from '../../test/fleet-fixtures.js';
 import { ModuleInstall, TenantManifest, TenantPlacement } from './tenant.js';
+import { refusalIssues } from '../../test/schema-issues.js';
 
 const tenant = (slug = SHARED_TENANT) => {
   const t = validFleetManifests().tenants[slug]?.tenant;
@@ -8,11 +9,7 @@ const tenant = (slug = SHARED_TENANT) => {
   return t;
 };
 
-function issues(value: unknown): string[] {
-  const r = TenantManifest.safeParse(value);
-  if (r.success) throw new Error('expected tenant.yaml to be refused');
-  return r.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
-}
+const issues = (value: unknown): string[] => refusalIssues(TenantManifest, value, 'tenant.yaml');
 
 describe('TenantManifest', () => {
   it('accepts a shared tenant and fills defaults', () => {
