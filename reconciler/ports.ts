@@ -56,12 +56,17 @@ export interface HostTarget {
 export type ServiceState = 'running' | 'exited' | 'created' | 'restarting' | 'paused' | 'dead' | 'removing';
 export type ServiceHealth = 'healthy' | 'unhealthy' | 'starting' | 'none';
 
+/** The container label in which buckfleet records the hash of a service's rendered spec. */
+export const SPEC_LABEL = 'buckfleet.spec';
+
 export interface ObservedService {
   readonly service: string;
   readonly container: string;
   readonly image: string;
   readonly state: ServiceState;
   readonly health: ServiceHealth;
+  /** The container's `buckfleet.spec` label (null when absent): drift shows as a different hash. */
+  readonly spec: string | null;
 }
 
 export interface ObservedStack {
@@ -72,10 +77,12 @@ export interface ObservedStack {
 /** One compose project's files on a host, under `<stacksDir>/<project>/`. */
 export interface StackFiles {
   readonly project: string;
-  /** docker-compose.yml content. */
+  /**
+   * docker-compose.yml content, written with mode 0600: service environments are inline in it
+   * (YAML carries any value, quotes and newlines included, where .env files cannot), so the
+   * decrypted secrets live only here, on the host.
+   */
   readonly compose: string;
-  /** .env content (mode 0600): decrypted secrets live only here, on the host. */
-  readonly env: string;
 }
 
 /** SSH + docker compose on a host (`execa` running `ssh`); a real sshd + dockerd in tests. */
