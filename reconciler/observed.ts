@@ -1,5 +1,5 @@
 import type { Droplet, ObservedDatabase, ObservedStack } from './ports.js';
-import { FLEET_TAG } from './ports.js';
+import { FLEET_TAG, hostTag, tenantTag } from './ports.js';
 
 /** A host the observer could look at: its droplet, and what runs on it when SSH answered. */
 export interface ObservedHost {
@@ -41,4 +41,9 @@ export function dropletsByHost(droplets: readonly Droplet[]): Map<string, Drople
     out.set(key, [...(out.get(key) ?? []), d]);
   }
   return out;
+}
+
+/** The droplet tag of a host key: the inverse of `hostKeyOf`. */
+export function tagOfHostKey(key: string): string {
+  return key.startsWith('tenant:') ? tenantTag(key.slice('tenant:'.length)) : hostTag(key.slice('host:'.length));
 }

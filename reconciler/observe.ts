@@ -1,0 +1,52 @@
+import { Semaphore } from 'async-mutex';
+import { slugOfDatabase } from '../fleet/names.js';
+import { dropletsByHost, type Observed, type ObservedHost } from './observed.js';
+import { type CloudProvider, FLEET_TAG, type HostRuntime, type ObservedDatabase, type ObservedStack, type TenantDatabase } from './ports.js';
+import type { HostKeyStore } from './store.js';
+
+export interface ObserveDeps {
+  readonly cloud: CloudProvider;
+  readonly runtime: HostRuntime;
+  readonly tenantDb: TenantDatabase;
+  readonly hostKeys: HostKeyStore;
+  readonly sshUser: string;
+  readonly sshPort: number;
+  /** How many hosts are looked at over SSH at once. */
+  readonly hostConcurrency: number;
+}
+
+/**
+ * Looks at the world, read-only: droplets by the fleet tag, tenant databases, and the compose
+ * projects on every host that answers (or only on `hostScope`). Returns plain data; an
+ * unreachable host is recorded as such, not thrown, so one dead host never blinds the others.
+ */
+export async function observe(deps: ObserveDeps, hostScope?: ReadonlySet<string>): Promise<Observed> {
+  const [droplets, dbs] = await Promise.all([deps.cloud.listDroplets(FLEET_TAG), deps.tenantDb.observe()]);
+  const byHost = dropletsByHost(droplets);
+  const databases = new Map<string, ObservedDatabase>();
+  for (const db of dbs.values()) {
+    const slug = slugOfDatabase(db.database);
+    if (slug !== null) databases.set(slug, db);
+  }
+  const limit = new Semaphore(deps.hostConcurrency);
+  const hosts = new Map<string, ObservedHost>();
+  await Promise.all(
+    [...byHost].map(([key, ds]) =>
+      limit.runExclusive(async () => {
+        const droplet = ds[0];
+        if (!droplet || (hostScope && !hostScope.has(key))) return;
+        hosts.set(key, { key, droplet, ...(await lookAtHost(deps, key, droplet.status === 'active' ? droplet.ipv4 : null)) });
+      }),
+    ),
+  );
+  return { droplets: byHost, hosts, databases };
+}
+
+async function lookAtHost(deps: ObserveDeps, key: string, address: string | null): Promise<{ reachable: boolean; stacks: Map<string, ObservedStack> }> {
+  const hostKey = await deps.hostKeys.get(key);
+  if (address === null || hostKey === null) return { reachable: false, stacks: new Map() };
+  const target = { address, port: deps.sshPort, user: deps.sshUser, hostKey };
+  if (!(await deps.runtime.ready(target))) return { reachable: false, stacks: new Map() };
+  const stacks = await deps.runtime.listStacks(target);
+  return { reachable: true, stacks: new Map(stacks.map((s) => [s.project, s])) };
+}

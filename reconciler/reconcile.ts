@@ -1,0 +1,169 @@
+import { Semaphore } from 'async-mutex';
+import { loadFleet } from '../fleet/load/index.js';
+import type { Fleet, FleetSnapshot } from '../fleet/model.js';
+import { type ApplyHooks, applyOwner } from './apply.js';
+import type { HostAddresses, ModuleSource, StepContext } from './context.js';
+import { desiredState, type DesiredState } from './desired.js';
+import { StalledError, type ReconcileError } from './errors.js';
+import { observe, type ObserveDeps } from './observe.js';
+import type { Observed } from './observed.js';
+import { plan, type Plan } from './plan.js';
+import { type Backoff, computeResult } from './result.js';
+import type { Journal, Notifier, StatusStore } from './store.js';
+
+/** One writer per owner across every reconciler process (PostgreSQL advisory locks in production). */
+export interface OwnerLocks {
+  tryLock(owner: string, reason: string): Promise<{ release(): Promise<void> } | null>;
+}
+
+export interface ReconcilerSettings {
+  readonly pruneLimit: number;
+  readonly networkMode: 'host' | 'bridge';
+  /** Owners applied at once, and tenants at once on one host. */
+  readonly concurrency: { readonly global: number; readonly perHost: number };
+  readonly backoff: Backoff;
+}
+
+export interface ReconcilerDeps extends ObserveDeps {
+  readonly fleet: { head(branch: string): Promise<string | null>; read(commit: string): Promise<FleetSnapshot> };
+  readonly modules: ModuleSource;
+  readonly store: Journal & StatusStore & Notifier;
+  readonly locks: OwnerLocks;
+  /** The step context without what each pass derives (desired state, host addresses). */
+  readonly steps: Omit<StepContext, 'desired' | 'addresses'>;
+  readonly settings: ReconcilerSettings;
+  readonly random: () => number;
+}
+
+export type OwnerOutcome =
+  | { readonly owner: string; readonly status: 'ready' | 'progressing' | 'failed' | 'stalled'; readonly applied: readonly string[]; readonly error: string | null }
+  | { readonly owner: string; readonly status: 'locked'; readonly applied: readonly []; readonly error: null };
+
+export interface PassReport {
+  readonly revision: string;
+  readonly plan: Plan;
+  readonly owners: readonly OwnerOutcome[];
+}
+
+/** main itself does not validate: nothing is applied until a person fixes it. */
+export class FleetInvalidError extends StalledError {}
+
+/**
+ * One reconcile pass: load main, derive what it wants, observe the world, plan, and apply per
+ * owner — shared hosts first, then tenants — each under its lock, re-observed and re-planned
+ * once the lock is held so that two processes never do the same step. One failing owner never
+ * stops the others.
+ */
+export async function reconcilePass(deps: ReconcilerDeps, opts: { only?: string; dryRun?: boolean; hooks?: ApplyHooks } = {}): Promise<PassReport> {
+  const revision = await deps.fleet.head('main');
+  if (revision === null) throw new FleetInvalidError('NoMain', 'the fleet repo has no main branch');
+  const loaded = loadFleet(await deps.fleet.read(revision));
+  if (!loaded.ok) throw new FleetInvalidError('InvalidFleet', `main (${revision.slice(0, 12)}) does not validate: ${loaded.issues.length} problems (run buckfleet validate)`);
+  const fleet = loaded.fleet;
+  const desired = desiredState(fleet, await deps.modules.runtimes(), deps.steps.now().toISOString(), { networkMode: deps.settings.networkMode });
+  const observed = await observe(deps);
+  const full = plan(desired, observed, { pruneLimit: deps.settings.pruneLimit });
+  if (opts.dryRun) return { revision, plan: full, owners: [] };
+
+  const owners = ownersOf(full, desired, opts.only);
+  const doneInPass = new Set<string>();
+  const global = new Semaphore(deps.settings.concurrency.global);
+  const perHost = new Map<string, Semaphore>();
+  const run = (owner: string) =>
+    global.runExclusive(() => {
+      const host = desired.tenants.get(owner)?.host.key ?? owner;
+      const limit = perHost.get(host) ?? perHost.set(host, new Semaphore(deps.settings.concurrency.perHost)).get(host)!;
+      return limit.runExclusive(() => reconcileOwner(deps, fleet, desired, observed, revision, owner, doneInPass, opts.hooks ?? {}));
+    });
+  const hostsFirst = await Promise.all(owners.filter((o) => o.startsWith('host:')).map(run));
+  const tenants = await Promise.all(owners.filter((o) => !o.startsWith('host:')).map(run));
+  return { revision, plan: full, owners: [...hostsFirst, ...tenants] };
+}
+
+function ownersOf(p: Plan, desired: DesiredState, only: string | undefined): string[] {
+  const all = new Set<string>([...desired.tenants.keys(), ...desired.problems.keys(), ...p.actions.map((a) => a.owner)]);
+  all.delete('fleet');
+  if (only === undefined) return [...all].sort();
+  const host = desired.tenants.get(only)?.host.key;
+  return [...all].filter((o) => o === only || (host?.startsWith('host:') === true && o === host)).sort();
+}
+
+async function reconcileOwner(
+  deps: ReconcilerDeps,
+  fleet: Fleet,
+  desired: DesiredState,
+  observed: Observed,
+  revision: string,
+  owner: string,
+  doneInPass: Set<string>,
+  hooks: ApplyHooks,
+): Promise<OwnerOutcome> {
+  const lock = await deps.locks.tryLock(owner, `reconcile ${revision.slice(0, 12)}`);
+  if (lock === null) return { owner, status: 'locked', applied: [], error: null };
+  try {
+    // Re-observe what this owner touches now that the lock is held: another process may have
+    // just done the work, and then there is nothing left to do.
+    const scope = new Set<string>([...observed.hosts.keys()].filter((k) => k === owner || observed.hosts.get(k)?.stacks.has(`bf-${owner}`)));
+    const host = desired.tenants.get(owner)?.host.key;
+    if (host) scope.add(host);
+    if (owner.startsWith('host:')) scope.add(owner);
+    const fresh = await observe(deps, scope);
+    const p = plan(desired, fresh, { pruneLimit: deps.settings.pruneLimit });
+    const actions = p.actions.filter((a) => a.owner === owner);
+    const problem = p.problems.get(owner);
+    const previous = await deps.store.get(owner);
+    if (problem !== undefined) {
+      const error = new StalledError('PlanProblem', problem, { owner });
+      await record(deps, owner, revision, error, 0, previous?.failures ?? 0);
+      return { owner, status: 'stalled', applied: [], error: problem };
+    }
+    const addresses: HostAddresses = new Map([...fresh.droplets].map(([k, ds]) => [k, { dropletId: ds[0]!.id, ipv4: ds[0]!.status === 'active' ? ds[0]!.ipv4 : null }]));
+    const ctx: StepContext = { ...deps.steps, desired, addresses };
+    const progress = progressHook(deps, fleet, owner, revision, hooks);
+    const outcome = actions.length === 0 ? { error: null, applied: [], remaining: 0 } : await applyOwner(ctx, deps.store, owner, actions, revision, doneInPass, { ...hooks, progress });
+    const failures = outcome.error === null ? 0 : (previous?.failures ?? 0) + 1;
+    const result = await record(deps, owner, revision, outcome.error, outcome.remaining, failures);
+    const status = outcome.error === null ? 'ready' : outcome.error.kind === 'stalled' ? 'stalled' : result.degraded ? 'failed' : 'progressing';
+    if (outcome.error === null && actions.some((a) => a.kind === 'stack.deploy')) await tell(deps, fleet, owner, `running:${revision}`, 'deploy.running', {});
+    if (result.degraded && outcome.error) await tellAdmins(deps, fleet, owner, revision, outcome.error);
+    return { owner, status, applied: outcome.applied, error: outcome.error?.message ?? null };
+  } finally {
+    await lock.release();
+  }
+}
+
+async function record(deps: ReconcilerDeps, owner: string, revision: string, error: ReconcileError | null, remaining: number, failures: number) {
+  const result = computeResult({ error, remaining, failures }, deps.settings.backoff, deps.random);
+  const next = result.requeueAfterMs === null ? null : new Date(deps.steps.now().getTime() + result.requeueAfterMs).toISOString();
+  await deps.store.put({
+    owner,
+    conditions: result.conditions,
+    lastAttemptedRevision: revision,
+    lastAppliedRevision: error === null && remaining === 0 ? revision : null,
+    failures,
+    nextAttemptAt: next,
+  });
+  return result;
+}
+
+function progressHook(deps: ReconcilerDeps, fleet: Fleet, owner: string, revision: string, hooks: ApplyHooks): ApplyHooks['progress'] {
+  return async (action, index, total) => {
+    await deps.store.event(owner, 'reconcile.step', { revision, action: action.id, kind: action.kind, step: index, of: total });
+    await tell(deps, fleet, owner, `${revision}:${action.id}`, 'deploy.progress', { step: index, of: total, kind: action.kind });
+    await hooks.progress?.(action, index, total);
+  };
+}
+
+/** A message to the tenant's owner, once per dedupe key; hosts have no owner to tell. */
+async function tell(deps: ReconcilerDeps, fleet: Fleet, owner: string, key: string, kind: string, payload: Record<string, unknown>): Promise<void> {
+  const record = fleet.tenants.get(owner);
+  if (!record) return;
+  await deps.store.message(`${owner}:${key}`, record.tenant.owner.telegramUserId, kind, { tenant: owner, ...payload });
+}
+
+async function tellAdmins(deps: ReconcilerDeps, fleet: Fleet, owner: string, revision: string, error: ReconcileError): Promise<void> {
+  await tell(deps, fleet, owner, `failed:${revision}`, 'deploy.failed', { reason: error.reason });
+  for (const admin of fleet.config.admins) {
+    await deps.store.message(`admin:${admin}:${owner}:failed:${revision}`, admin, 'admin.deploy_failed', { tenant: owner, reason: error.reason, message: error.message });
+  }
+}

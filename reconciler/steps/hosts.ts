@@ -1,0 +1,68 @@
+import { WaitingError } from '../errors.js';
+import { tagOfHostKey } from '../observed.js';
+import { FLEET_TAG } from '../ports.js';
+import type { Action } from '../actions.js';
+import { type StepContext, targetOf } from '../context.js';
+
+type Of<K extends Action['kind']> = Extract<Action, { kind: K }>;
+
+/**
+ * Creates a host's droplet, looking first: a droplet is found by its tag before one is ever
+ * created, and the host key is stored before the create call, so a crash anywhere in between
+ * never yields two droplets nor a droplet whose key nobody pinned.
+ */
+export async function dropletCreate(ctx: StepContext, a: Of<'droplet.create'>): Promise<Record<string, unknown>> {
+  const existing = await ctx.cloud.listDroplets(a.host.tag);
+  const found = existing[0];
+  if (found) {
+    ctx.addresses.set(a.host.key, { dropletId: found.id, ipv4: found.ipv4 });
+    return { dropletId: found.id, found: true };
+  }
+  const key = await ctx.newHostKey();
+  await ctx.hostKeys.put(a.host.key, key.publicKey);
+  const d = await ctx.cloud.createDroplet({
+    name: a.host.dropletName,
+    region: a.host.region,
+    size: a.host.size,
+    image: a.host.image,
+    tags: [FLEET_TAG, a.host.tag],
+    userData: ctx.userData(key),
+  });
+  ctx.addresses.set(a.host.key, { dropletId: d.id, ipv4: d.ipv4 });
+  return { dropletId: d.id, found: false };
+}
+
+/** Waits, with a growing sleep, until the droplet is active and SSH answers with the pinned key. */
+export async function hostWait(ctx: StepContext, a: Of<'host.wait'>): Promise<Record<string, unknown>> {
+  const deadline = ctx.now().getTime() + ctx.settings.hostWaitMs;
+  let pause = 250;
+  for (;;) {
+    const known = ctx.addresses.get(a.host);
+    if (known && known.ipv4 === null) {
+      const d = await ctx.cloud.getDroplet(known.dropletId);
+      if (d?.status === 'active' && d.ipv4) ctx.addresses.set(a.host, { dropletId: d.id, ipv4: d.ipv4 });
+    }
+    if (!known) {
+      const [d] = await ctx.cloud.listDroplets(tagOfHostKey(a.host));
+      if (d) ctx.addresses.set(a.host, { dropletId: d.id, ipv4: d.status === 'active' ? d.ipv4 : null });
+    }
+    const target = await targetOf(ctx, a.host);
+    if (target && (await ctx.runtime.ready(target))) return { address: target.address };
+    if (ctx.now().getTime() + pause > deadline) {
+      throw new WaitingError('HostBooting', `${a.host} does not answer over SSH yet`, 10_000, { owner: a.owner, action: a.id });
+    }
+    await ctx.sleep(pause);
+    pause = Math.min(pause * 2, 5_000);
+  }
+}
+
+/** Deletes a droplet (an absent one is fine) and forgets its host key once no droplet is left. */
+export async function dropletDelete(ctx: StepContext, a: Of<'droplet.delete'>): Promise<Record<string, unknown>> {
+  await ctx.cloud.deleteDroplet(a.dropletId);
+  const left = (await ctx.cloud.listDroplets(tagOfHostKey(a.host))).filter((d) => d.id !== a.dropletId);
+  if (left.length === 0) {
+    await ctx.hostKeys.remove(a.host);
+    ctx.addresses.delete(a.host);
+  }
+  return { dropletId: a.dropletId };
+}
