@@ -1,4 +1,5 @@
-import { armor, Encrypter, generateX25519Identity, identityToRecipient } from 'age-encryption';
+import { generateX25519Identity, identityToRecipient } from 'age-encryption';
+import { sealValue } from '../fleet/seal.js';
 import { stringify } from 'yaml';
 import type { z } from 'zod';
 import type { FleetFiles, FleetSnapshot } from '../fleet/model.js';
@@ -37,11 +38,7 @@ export const TEST_IDENTITY: string = await generateX25519Identity();
 export const TEST_RECIPIENT: string = await identityToRecipient(TEST_IDENTITY);
 
 /** Encrypts one secret value to `recipient` as armored age text, the form secrets.age holds. */
-export async function sealValue(recipient: string, plaintext: string): Promise<string> {
-  const e = new Encrypter();
-  e.addRecipient(recipient);
-  return armor.encode(await e.encrypt(plaintext));
-}
+export { sealValue };
 
 export const SHARED_HOST = 'shared-1';
 /** Tenant on plan `basic`, placed on {@link SHARED_HOST}, with `core` 1.1.0 and `welcome` 1.0.0. */
