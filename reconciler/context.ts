@@ -1,7 +1,7 @@
 import type { Log } from '../fleet/log.js';
 import type { DesiredState } from './desired.js';
 import type { CloudProvider, HostRuntime, HostTarget, Migration, TenantDatabase } from './ports.js';
-import type { ModuleRuntimes } from './modules.js';
+import type { ModuleRuntimes } from '../fleet/schema/module-runtime.js';
 import type { HostKeyStore, Notifier } from './store.js';
 
 /** Module runtimes and the SQL of their migrations (issue "modules" reads them from modules/). */

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { Fleet, TenantRecord } from '../fleet/model.js';
 import { composeProject, databaseName } from '../fleet/names.js';
 import { hostTag, tenantTag } from './ports.js';
-import { type ModuleRuntimes, runtimeKey } from './modules.js';
+import { type ModuleRuntimes, runtimeKey } from '../fleet/schema/module-runtime.js';
 
 /** A droplet the fleet needs: a dedicated tenant's own, or a shared host. */
 export interface DesiredHost {

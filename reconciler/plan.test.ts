@@ -3,7 +3,7 @@ import { loadFleet } from '../fleet/load/index.js';
 import type { Fleet } from '../fleet/model.js';
 import { DEDICATED_TENANT, FIXTURE_NOW, fleetFiles, SHARED_HOST, SHARED_TENANT, snapshot, validFleetManifests, type FleetManifests } from '../test/fleet-fixtures.js';
 import { desiredState } from './desired.js';
-import type { ModuleRuntime } from './modules.js';
+import type { ModuleRuntime } from '../fleet/schema/module-runtime.js';
 import type { Observed, ObservedHost } from './observed.js';
 import { plan, stackDrift } from './plan.js';
 import type { Droplet, ObservedDatabase, ObservedStack } from './ports.js';

@@ -1,3 +1,5 @@
+import type { Migration } from '../fleet/schema/module-runtime.js';
+
 /**
  * The edges of the reconciler: every outside system behind a small interface, the real client in
  * production and a local stand-in in tests (DESIGN.md "Adapters at the edges"). The reconciler's
@@ -114,11 +116,7 @@ export interface ObservedDatabase {
   readonly migrations: readonly string[];
 }
 
-export interface Migration {
-  /** `<module>@<version>/<file>`: unique and ordered within a module. */
-  readonly id: string;
-  readonly sql: string;
-}
+export type { Migration } from '../fleet/schema/module-runtime.js';
 
 /** The server that holds tenant databases (TENANT_DATABASE_URL). */
 export interface TenantDatabase {

@@ -5,3 +5,4 @@ export * from './billing.js';
 export * from './host.js';
 export * from './secrets.js';
 export * from './catalog.js';
+export * from './module-runtime.js';

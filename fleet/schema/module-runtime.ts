@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { EnvKey, ModuleName, SemVer } from '../fleet/schema/index.js';
+import { EnvKey, ModuleName, SemVer } from './common.js';
 
 /** Where one environment variable of a module's container gets its value. */
 export const EnvSource = z.discriminatedUnion('from', [
@@ -41,3 +41,10 @@ export type ModuleRuntime = z.infer<typeof ModuleRuntime>;
 /** Module runtimes by `name@version`. */
 export type ModuleRuntimes = ReadonlyMap<string, ModuleRuntime>;
 export const runtimeKey = (name: string, version: string) => `${name}@${version}`;
+
+/** One SQL migration of a module version. */
+export interface Migration {
+  /** `<module>@<version>/<file>`: unique, and ordered within a module. */
+  readonly id: string;
+  readonly sql: string;
+}
