@@ -1,0 +1,49 @@
+import { describe, expect, it } from 'vitest';
+import { silentLog } from '../fleet/log.js';
+import { startLoop } from './loop.js';
+
+const opts = (signal: AbortSignal, intervalMs = 10_000) => ({ intervalMs, pollMs: 10, retryMs: 20, signal, random: () => 0.5, log: silentLog });
+const until = async (cond: () => boolean, ms = 2_000) => {
+  const end = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 5));
+  }
+};
+
+describe('startLoop', () => {
+  it('runs a pass at start, when main moves, and when kicked', async () => {
+    const ac = new AbortController();
+    let head = 'a';
+    let passes = 0;
+    const loop = startLoop({ head: () => Promise.resolve(head), pass: () => Promise.resolve((passes++, { requeueAfterMs: null })) }, opts(ac.signal));
+    await until(() => passes === 1);
+    head = 'b';
+    await until(() => passes === 2);
+    loop.kick();
+    await until(() => passes === 3);
+    await new Promise((r) => setTimeout(r, 100));
+    expect(passes).toBe(3); // nothing else happened: the interval is 10 s
+    ac.abort();
+    await loop.done;
+  });
+
+  it('comes back sooner when an owner asked to be requeued, and survives a failing pass', async () => {
+    const ac = new AbortController();
+    let passes = 0;
+    const loop = startLoop(
+      {
+        head: () => Promise.resolve('a'),
+        pass: () => {
+          passes += 1;
+          return passes === 2 ? Promise.reject(new Error('database restarting')) : Promise.resolve({ requeueAfterMs: 30 });
+        },
+      },
+      opts(ac.signal),
+    );
+    await until(() => passes >= 4);
+    ac.abort();
+    await loop.done;
+    expect(passes).toBeGreaterThanOrEqual(4);
+  });
+});
