@@ -18,7 +18,7 @@ function problemsOf(env: Record<string, string>): string[] {
 }
 
 describe('loadConfig', () => {
-  it('names exactly the variables of DESIGN.md, in its order', () => {
+  it('names the variables of DESIGN.md in its order, then the reconciler tuning ones', () => {
     expect(CONFIG_VARIABLES).toEqual([
       'BUCKFLEET_HOME',
       'PORT',
@@ -38,6 +38,12 @@ describe('loadConfig', () => {
       'SSH_PRIVATE_KEY_FILE',
       'AGE_IDENTITY_FILE',
       'AGE_RECIPIENT',
+      'DIGITALOCEAN_API_URL',
+      'BUCKFLEET_MODULES_DIR',
+      'BUCKFLEET_STACK_NETWORK',
+      'BUCKFLEET_COMPOSE',
+      'TENANT_DATABASE_STACK_HOST',
+      'BUCKFLEET_FAILPOINT',
     ]);
   });
 
@@ -57,6 +63,14 @@ describe('loadConfig', () => {
       sshPrivateKeyFile: { path: '.buckfleet/keys/ssh_ed25519', origin: 'generated' },
       ageIdentityFile: { path: '.buckfleet/keys/age-identity.txt', origin: 'generated' },
       ageRecipient: null,
+      reconciler: {
+        digitaloceanApiUrl: null,
+        modulesDir: null,
+        stackNetwork: 'bridge',
+        composeCommand: ['docker-compose'],
+        tenantDbStackHost: null,
+        failpoint: null,
+      },
     });
   });
 

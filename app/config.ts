@@ -50,6 +50,21 @@ export interface Config {
   readonly ageIdentityFile: KeyFile;
   /** Null: derived from the age identity. */
   readonly ageRecipient: string | null;
+  /** How the reconciler runs stacks; defaults fit DigitalOcean droplets. */
+  readonly reconciler: {
+    /** DigitalOcean API root (DIGITALOCEAN_API_URL): a compatible endpoint, or the tests' fake. */
+    readonly digitaloceanApiUrl: string | null;
+    /** The modules folder (BUCKFLEET_MODULES_DIR): buckfleet's own `modules/` by default. */
+    readonly modulesDir: string | null;
+    /** `host` networking for stacks (BUCKFLEET_STACK_NETWORK), or compose's default bridge. */
+    readonly stackNetwork: 'host' | 'bridge';
+    /** `docker-compose` (v1) or `docker compose` (the v2 plugin) on hosts (BUCKFLEET_COMPOSE). */
+    readonly composeCommand: readonly string[];
+    /** Where stacks reach the tenant database server when not at TENANT_DATABASE_URL's host. */
+    readonly tenantDbStackHost: string | null;
+    /** Test-only: the action kind or id after whose `started` journal entry the process kills itself. */
+    readonly failpoint: string | null;
+  };
 }
 
 /** One line per problem, each naming its variable; never a value. */
@@ -136,6 +151,12 @@ const EnvFields = z.object({
   SSH_PRIVATE_KEY_FILE: variable(z.string().optional()),
   AGE_IDENTITY_FILE: variable(z.string().optional()),
   AGE_RECIPIENT: variable(ageRecipient.optional()),
+  DIGITALOCEAN_API_URL: variable(httpUrl.optional()),
+  BUCKFLEET_MODULES_DIR: variable(z.string().optional()),
+  BUCKFLEET_STACK_NETWORK: variable(z.enum(['host', 'bridge'], { error: 'must be host or bridge' }).default('bridge')),
+  BUCKFLEET_COMPOSE: variable(z.enum(['docker-compose', 'docker compose'], { error: 'must be "docker-compose" or "docker compose"' }).default('docker-compose')),
+  TENANT_DATABASE_STACK_HOST: variable(z.string().regex(/^[A-Za-z0-9.:-]{1,253}$/, { error: 'must be a host name or IP address' }).optional()),
+  BUCKFLEET_FAILPOINT: variable(z.string().regex(/^[a-z0-9./@#:_-]{1,200}$/, { error: 'must be an action kind or id' }).optional()),
 });
 
 /**
@@ -181,6 +202,14 @@ function toConfig(env: Env): Config {
     sshPrivateKeyFile: keyFile(env.SSH_PRIVATE_KEY_FILE, 'keys/ssh_ed25519'),
     ageIdentityFile: keyFile(env.AGE_IDENTITY_FILE, 'keys/age-identity.txt'),
     ageRecipient: env.AGE_RECIPIENT ?? null,
+    reconciler: {
+      digitaloceanApiUrl: env.DIGITALOCEAN_API_URL ?? null,
+      modulesDir: env.BUCKFLEET_MODULES_DIR ?? null,
+      stackNetwork: env.BUCKFLEET_STACK_NETWORK,
+      composeCommand: env.BUCKFLEET_COMPOSE.split(' '),
+      tenantDbStackHost: env.TENANT_DATABASE_STACK_HOST ?? null,
+      failpoint: env.BUCKFLEET_FAILPOINT ?? null,
+    },
   };
 }
 

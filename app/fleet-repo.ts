@@ -3,6 +3,8 @@ import { join, resolve } from 'node:path';
 import type { FleetSnapshot } from '../fleet/model.js';
 import { readTree } from '../fleet/repo/git/read.js';
 import { GitHubFleetRepo } from '../fleet/repo/github/index.js';
+import { LocalFleetRepo } from '../fleet/repo/local/index.js';
+import type { ChangeRequests, FleetRepo } from '../fleet/repo/types.js';
 import { gitRunner } from '../fleet/repo/git/runner.js';
 import { MAIN } from '../fleet/repo/types.js';
 import type { Config } from './config.js';
@@ -43,15 +45,7 @@ export async function openFleetRepoForReading(
 ): Promise<FleetRepoReader> {
   const location = config.fleetRepo;
   if (location.kind === 'github') {
-    const token = config.github.token;
-    if (token === null) throw new FleetRepoUnavailableError('GITHUB_TOKEN is needed to read a GitHub fleet repo', 'not_found');
-    const repo = new GitHubFleetRepo({
-      owner: location.owner,
-      repo: location.repo,
-      token: token.reveal(),
-      mirrorDir: resolve(cwd, config.home, 'mirrors', `${location.owner}+${location.repo}.git`),
-      ...endpoints,
-    });
+    const repo = await openFleetRepo(config, cwd, endpoints);
     return {
       source: `${location.owner}/${location.repo}`,
       async readMain() {
@@ -91,4 +85,27 @@ async function exists(path: string): Promise<boolean> {
     if (error instanceof Error && 'code' in error && (error.code === 'ENOENT' || error.code === 'ENOTDIR')) return false;
     throw error;
   }
+}
+
+/**
+ * The configured fleet repo for reading and writing: a local bare repo (created with `buckfleet
+ * init` or `git init --bare`), or GitHub. Writers (the bot, billing, the CLI) and the reconciler
+ * all go through this.
+ */
+export async function openFleetRepo(
+  config: Pick<Config, 'fleetRepo' | 'github' | 'home'>,
+  cwd: string,
+  endpoints: GitHubEndpoints = {},
+): Promise<FleetRepo & ChangeRequests> {
+  const location = config.fleetRepo;
+  if (location.kind === 'path') return LocalFleetRepo.open(resolve(cwd, location.path));
+  const token = config.github.token;
+  if (token === null) throw new FleetRepoUnavailableError('GITHUB_TOKEN is needed for a GitHub fleet repo', 'not_found');
+  return new GitHubFleetRepo({
+    owner: location.owner,
+    repo: location.repo,
+    token: token.reveal(),
+    mirrorDir: resolve(cwd, config.home, 'mirrors', `${location.owner}+${location.repo}.git`),
+    ...endpoints,
+  });
 }

@@ -1,5 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { registerInit } from './commands/init.js';
+import { registerReconcile } from './commands/reconcile.js';
 import { registerSchema } from './commands/schema.js';
 import { registerTenant } from './commands/tenant.js';
 import { registerValidate } from './commands/validate.js';
@@ -48,6 +49,7 @@ function buildProgram(ctx: CommandContext): Command {
   registerSchema(program, ctx);
   registerInit(program, ctx);
   registerTenant(program, ctx);
+  registerReconcile(program, ctx);
   return program;
 }
 

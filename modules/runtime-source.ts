@@ -25,15 +25,14 @@ export class ModuleSourceError extends Error {
  * released version up to it, oldest first; each id is `<name>@<version>/<file>`.
  */
 export class DirModuleSource {
-  constructor(
-    private readonly dir: string,
-    private readonly fleet: () => Fleet,
-  ) {}
+  constructor(private readonly dir: string) {}
 
-  async runtimes(): Promise<ModuleRuntimes> {
+  async runtimes(fleet: Fleet): Promise<ModuleRuntimes> {
     const out = new Map<string, ModuleRuntime>();
-    for (const [name, entry] of this.fleet().catalog) {
+    for (const [name, entry] of fleet.catalog) {
       const manifest = await this.manifest(name);
+      // A module the catalog lists but this folder lacks: its tenants are reported, not the pass failed.
+      if (manifest === null) continue;
       const released = semver.sort(Object.keys(entry.versions));
       for (const version of released) {
         const migrations: string[] = [];
@@ -58,12 +57,13 @@ export class DirModuleSource {
     return { id, sql: await readFile(join(this.dir, m[1], 'migrations', m[2], m[3]), 'utf8') };
   }
 
-  private async manifest(name: string): Promise<ModuleManifest> {
+  private async manifest(name: string): Promise<ModuleManifest | null> {
     const file = join(this.dir, name, 'module.yaml');
     let text: string;
     try {
       text = await readFile(file, 'utf8');
     } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
       throw new ModuleSourceError(`cannot read module ${name}: ${(error as Error).message}`, file);
     }
     const parsed = ModuleManifest.safeParse(parse(text, { maxAliasCount: 0 }));

@@ -1,4 +1,5 @@
 import type { Log } from '../fleet/log.js';
+import type { Fleet } from '../fleet/model.js';
 import type { DesiredState } from './desired.js';
 import type { CloudProvider, HostRuntime, HostTarget, Migration, TenantDatabase } from './ports.js';
 import type { ModuleRuntimes } from '../fleet/schema/module-runtime.js';
@@ -6,7 +7,8 @@ import type { HostKeyStore, Notifier } from './store.js';
 
 /** Module runtimes and the SQL of their migrations (issue "modules" reads them from modules/). */
 export interface ModuleSource {
-  runtimes(): Promise<ModuleRuntimes>;
+  /** Runtimes of every module version the fleet's catalog lists. */
+  runtimes(fleet: Fleet): Promise<ModuleRuntimes>;
   migration(id: string): Promise<Migration>;
 }
 

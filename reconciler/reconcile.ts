@@ -60,7 +60,7 @@ export async function reconcilePass(deps: ReconcilerDeps, opts: { only?: string;
   const loaded = loadFleet(await deps.fleet.read(revision));
   if (!loaded.ok) throw new FleetInvalidError('InvalidFleet', `main (${revision.slice(0, 12)}) does not validate: ${loaded.issues.length} problems (run buckfleet validate)`);
   const fleet = loaded.fleet;
-  const desired = desiredState(fleet, await deps.modules.runtimes(), deps.steps.now().toISOString(), { networkMode: deps.settings.networkMode });
+  const desired = desiredState(fleet, await deps.modules.runtimes(fleet), deps.steps.now().toISOString(), { networkMode: deps.settings.networkMode });
   const observed = await observe(deps);
   const full = plan(desired, observed, { pruneLimit: deps.settings.pruneLimit });
   if (opts.dryRun) return { revision, plan: full, owners: [] };

@@ -1,0 +1,85 @@
+import type { Command } from 'commander';
+import { loadConfig } from '../../app/config.js';
+import { processLog } from '../../app/log.js';
+import { openReconciler } from '../../app/reconciler.js';
+import { startLoop } from '../../reconciler/loop.js';
+import { type PassReport, reconcilePass } from '../../reconciler/reconcile.js';
+import { planJson, planMarkdown, planText } from '../../reconciler/render-plan.js';
+import { type CommandContext, println } from '../io.js';
+
+/** `buckfleet plan` and `buckfleet reconcile`: the reconciler from the command line. */
+export function registerReconcile(program: Command, ctx: CommandContext): void {
+  program
+    .command('plan')
+    .summary('show what a reconcile would do')
+    .description('Observe the world (droplets, databases, stacks) and print what reconciling main would change, without changing anything. The same plan renders the PR comment (--markdown).')
+    .option('--json', 'print the actions as JSON')
+    .option('--markdown', 'print the plan as a PR comment')
+    .action(async (options: { json?: boolean; markdown?: boolean }) => {
+      const handle = await openReconciler(loadConfig(ctx.io.env), ctx.io.cwd, { log: processLog() });
+      try {
+        const report = await reconcilePass(handle.deps, { dryRun: true });
+        const text = options.json ? planJson(report.plan) : options.markdown ? planMarkdown(report.plan, report.revision) : planText(report.plan);
+        ctx.io.stdout.write(text);
+      } finally {
+        await handle.close();
+      }
+    });
+
+  program
+    .command('reconcile')
+    .summary('make the world match main')
+    .description(
+      'Apply main of the fleet repo to the world: droplets, tenant databases, compose stacks. Runs as a service ' +
+        '(an interval for drift repair, at once when main moves) until SIGTERM, or one pass with --once. ' +
+        'Several processes may run at once: they share the work through the control database.',
+    )
+    .option('--once', 'one pass, then exit (1 when a tenant failed)')
+    .option('--dry-run', 'print the plan and change nothing')
+    .option('--tenant <slug>', 'only this tenant (and its shared host)')
+    .action(async (options: { once?: boolean; dryRun?: boolean; tenant?: string }) => {
+      const log = processLog();
+      const handle = await openReconciler(loadConfig(ctx.io.env), ctx.io.cwd, { log });
+      const hooks = handle.failpoint ? { failpoint: handle.failpoint } : {};
+      const only = options.tenant !== undefined ? { only: options.tenant } : {};
+      try {
+        if (options.dryRun) {
+          ctx.io.stdout.write(planText((await reconcilePass(handle.deps, { ...only, dryRun: true })).plan));
+          return;
+        }
+        if (options.once) {
+          const report = await reconcilePass(handle.deps, { ...only, hooks });
+          printReport(ctx, report);
+          if (report.owners.some((o) => o.status === 'failed' || o.status === 'stalled' || o.status === 'progressing')) ctx.exitCode = 1;
+          return;
+        }
+        const stop = new AbortController();
+        const onSignal = () => stop.abort();
+        process.once('SIGTERM', onSignal);
+        process.once('SIGINT', onSignal);
+        const loop = startLoop(
+          {
+            head: () => handle.deps.fleet.head('main'),
+            pass: async () => {
+              await reconcilePass(handle.deps, { ...only, hooks });
+              return { requeueAfterMs: null };
+            },
+          },
+          { intervalMs: 60_000, pollMs: 5_000, retryMs: 15_000, signal: stop.signal, random: Math.random, log },
+        );
+        await loop.done;
+        process.off('SIGTERM', onSignal);
+        process.off('SIGINT', onSignal);
+      } finally {
+        await handle.close();
+      }
+    });
+}
+
+function printReport(ctx: CommandContext, report: PassReport): void {
+  for (const o of report.owners) {
+    const detail = o.error ?? (o.applied.length > 0 ? `${o.applied.length} steps applied` : 'nothing to do');
+    println(ctx.io.stdout, `${o.owner}: ${o.status} (${detail})`);
+  }
+  println(ctx.io.stdout, `main ${report.revision.slice(0, 12)}: ${report.owners.length} owners reconciled`);
+}
