@@ -23,12 +23,12 @@ export abstract class ReconcileError extends Error {
 }
 
 export class StalledError extends ReconcileError {
-  override readonly name = 'StalledError';
+  override readonly name: string = 'StalledError';
   readonly kind = 'stalled' as const;
 }
 
 export class WaitingError extends ReconcileError {
-  override readonly name = 'WaitingError';
+  override readonly name: string = 'WaitingError';
   readonly kind = 'waiting' as const;
   constructor(
     reason: string,
@@ -41,7 +41,7 @@ export class WaitingError extends ReconcileError {
 }
 
 export class TransientError extends ReconcileError {
-  override readonly name = 'TransientError';
+  override readonly name: string = 'TransientError';
   readonly kind = 'transient' as const;
 }
 
