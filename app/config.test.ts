@@ -42,6 +42,7 @@ describe('loadConfig', () => {
       'BUCKFLEET_MODULES_DIR',
       'BUCKFLEET_STACK_NETWORK',
       'BUCKFLEET_COMPOSE',
+      'BUCKFLEET_HOST_DIR',
       'TENANT_DATABASE_STACK_HOST',
       'BUCKFLEET_FAILPOINT',
     ]);
@@ -69,6 +70,7 @@ describe('loadConfig', () => {
         stackNetwork: 'bridge',
         composeCommand: ['docker-compose'],
         tenantDbStackHost: null,
+        hostDir: '/var/lib/buckfleet',
         failpoint: null,
       },
     });

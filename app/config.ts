@@ -62,6 +62,8 @@ export interface Config {
     readonly composeCommand: readonly string[];
     /** Where stacks reach the tenant database server when not at TENANT_DATABASE_URL's host. */
     readonly tenantDbStackHost: string | null;
+    /** buckfleet's folder on hosts (BUCKFLEET_HOST_DIR): stacks/ and backups/ under it. */
+    readonly hostDir: string;
     /** Test-only: the action kind or id after whose `started` journal entry the process kills itself. */
     readonly failpoint: string | null;
   };
@@ -155,6 +157,7 @@ const EnvFields = z.object({
   BUCKFLEET_MODULES_DIR: variable(z.string().optional()),
   BUCKFLEET_STACK_NETWORK: variable(z.enum(['host', 'bridge'], { error: 'must be host or bridge' }).default('bridge')),
   BUCKFLEET_COMPOSE: variable(z.enum(['docker-compose', 'docker compose'], { error: 'must be "docker-compose" or "docker compose"' }).default('docker-compose')),
+  BUCKFLEET_HOST_DIR: variable(z.string().regex(/^\/[A-Za-z0-9._/-]{0,200}$/, { error: 'must be an absolute path' }).default('/var/lib/buckfleet')),
   TENANT_DATABASE_STACK_HOST: variable(z.string().regex(/^[A-Za-z0-9.:-]{1,253}$/, { error: 'must be a host name or IP address' }).optional()),
   BUCKFLEET_FAILPOINT: variable(z.string().regex(/^[a-z0-9./@#:_-]{1,200}$/, { error: 'must be an action kind or id' }).optional()),
 });
@@ -208,6 +211,7 @@ function toConfig(env: Env): Config {
       stackNetwork: env.BUCKFLEET_STACK_NETWORK,
       composeCommand: env.BUCKFLEET_COMPOSE.split(' '),
       tenantDbStackHost: env.TENANT_DATABASE_STACK_HOST ?? null,
+      hostDir: env.BUCKFLEET_HOST_DIR,
       failpoint: env.BUCKFLEET_FAILPOINT ?? null,
     },
   };

@@ -58,7 +58,8 @@ export async function openReconciler(config: Config, cwd: string, opts: { log: L
     const hostKeys = hostKeysOf(store);
     const cloud = new DigitalOceanProvider({ token: config.cloud.token, ...(config.reconciler.digitaloceanApiUrl ? { baseUrl: config.reconciler.digitaloceanApiUrl } : {}), log });
     const composeCommand = config.reconciler.composeCommand;
-    const runtime = new SshHostRuntime({ privateKeyFile: ssh.privateKeyFile, composeCommand });
+    const hostDir = config.reconciler.hostDir;
+    const runtime = new SshHostRuntime({ privateKeyFile: ssh.privateKeyFile, composeCommand, stacksDir: `${hostDir}/stacks`, backupsDir: `${hostDir}/backups` });
     const fleet = await openFleetRepo(config, cwd, opts.github);
     const backupsDir = resolve(cwd, config.home, 'backups');
     const modules = new DirModuleSource(config.reconciler.modulesDir ? resolve(cwd, config.reconciler.modulesDir) : defaultModulesDir());
