@@ -4,6 +4,8 @@ export default defineConfig({
   test: {
     include: ['**/*.test.ts'],
     exclude: ['node_modules/**', 'dist/**'],
+    // One PostgreSQL server for the whole run: DATABASE_URL, or an embedded one (test/pg).
+    globalSetup: ['test/pg/global-setup.ts'],
     testTimeout: 30_000,
     hookTimeout: 60_000,
     // Git-backed tests must not read the developer's global git config.

@@ -25,8 +25,8 @@ export class ReconcilerConfigError extends Error {
 
 export interface ReconcilerHandle {
   readonly deps: ReconcilerDeps;
-  /** Test-only crash point (BUCKFLEET_FAILPOINT), for the apply hooks. */
-  readonly failpoint: ((action: Action) => void) | undefined;
+  /** Test-only crash point (BUCKFLEET_FAILPOINT: `before:<kind or id>` / `after:<kind or id>`), for the apply hooks. */
+  readonly failpoint: ((action: Action, stage: 'before' | 'after') => void) | undefined;
   close(): Promise<void>;
 }
 
@@ -115,8 +115,8 @@ export async function openReconciler(config: Config, cwd: string, opts: { log: L
     const failpoint =
       point === null
         ? undefined
-        : (action: Action) => {
-            if (action.kind === point || action.id === point) process.kill(process.pid, 'SIGKILL');
+        : (action: Action, stage: 'before' | 'after') => {
+            if (point === `${stage}:${action.kind}` || point === `${stage}:${action.id}`) process.kill(process.pid, 'SIGKILL');
           };
     return { deps, failpoint, close: () => db.close() };
   } catch (error) {

@@ -6,8 +6,11 @@ import { runStep } from './steps/index.js';
 import type { Journal } from './store.js';
 
 export interface ApplyHooks {
-  /** Called right after a step is journaled as started: the crash tests kill the process here. */
-  readonly failpoint?: (action: Action) => void;
+  /**
+   * Called right after a step is journaled as started (`before` it runs) and right after it ran,
+   * before it is journaled done (`after`): the crash tests kill the process at both.
+   */
+  readonly failpoint?: (action: Action, stage: 'before' | 'after') => void;
   /** Called after each done step, for progress messages ("step 3 of 6"). */
   readonly progress?: (action: Action, index: number, total: number) => Promise<void>;
 }
@@ -50,8 +53,9 @@ export async function applyOwner(
     try {
       if (waiting.length > 0) throw new WaitingError('DependencyPending', `waiting for ${waiting.join(', ')}`, 10_000, { owner, action: action.id });
       await journal.started(op.id, action);
-      hooks.failpoint?.(action);
+      hooks.failpoint?.(action, 'before');
       const result = await runStep(ctx, action);
+      hooks.failpoint?.(action, 'after');
       await journal.done(op.id, action.id, result);
       doneInPass.add(action.id);
       applied.push(action.id);

@@ -1,0 +1,70 @@
+import pg from 'pg';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { databaseName } from '../../fleet/names.js';
+import { describeWithHosts, stopAllTestHosts } from '../hosts/index.js';
+import { admin } from '../pg/database.js';
+import { containers, dropTenantDatabases, tenantTables } from './assertions.js';
+import { buckfleet } from './child.js';
+import { startWorld, type World } from './world.js';
+
+/** Every step of a dedicated tenant's first deploy, in order. */
+const STEPS = ['droplet.create', 'host.wait', 'database.ensure', 'database.migrate', 'stack.deploy'];
+
+describeWithHosts('reconciler crash safety: SIGKILL at every journaled step of a first deploy', () => {
+  let world: World;
+  let slug: string;
+
+  beforeAll(async () => {
+    world = await startWorld([{ name: 'crash', placement: 'dedicated' }]);
+    slug = world.tenants[0]!.slug;
+    // A droplet that boots for a while, as real ones do: host.wait is still needed when the
+    // process that created the droplet is killed and the next one starts.
+    world.cloud.setBootDelay(8_000);
+  }, 120_000);
+  afterAll(async () => {
+    await world?.close();
+    await dropTenantDatabases(world?.tenants.map((t) => t.slug) ?? []);
+    await stopAllTestHosts();
+  }, 120_000);
+
+  it('is killed before and after each step, resumes each time, and converges to exactly one of everything', async () => {
+    const killedAt: string[] = [];
+    for (const kind of STEPS) {
+      for (const stage of ['before', 'after']) {
+        const run = await buckfleet(['reconcile', '--once'], world.env, { BUCKFLEET_FAILPOINT: `${stage}:${kind}` });
+        expect(run.signal, `${stage}:${kind}: ${String(run.stderr)}`).toBe('SIGKILL');
+        killedAt.push(`${stage}:${kind}`);
+      }
+    }
+    expect(killedAt).toHaveLength(10);
+    const final = await buckfleet(['reconcile', '--once'], world.env);
+    expect(final.exitCode, String(final.stderr)).toBe(0);
+    expect(String(final.stdout)).toContain(`${slug}: ready`);
+
+    // Exactly one droplet, one database, one stack.
+    expect(world.cloud.droplets().filter((d) => d.tags.includes(`buckfleet-tenant-${slug}`))).toHaveLength(1);
+    const dbs = await admin((c) => c.query<{ n: string }>('SELECT count(*) AS n FROM pg_database WHERE datname = $1', [databaseName(slug)]));
+    expect(dbs.rows[0]?.n).toBe('1');
+    expect(await tenantTables(slug)).toEqual(['bot_users', 'buckfleet_migrations']);
+    const host = world.hosts.get(`bf-${slug}`);
+    if (!host) throw new Error('no test host for the droplet');
+    expect((await containers(host, `bf-${slug}`)).map((c) => `${c.service}:${c.running}:${c.health}`)).toEqual(['core:true:healthy']);
+
+    // The journal shows every step was reached, and none failed: each kill was resumed.
+    const journal = new pg.Client({ connectionString: world.env.DATABASE_URL });
+    await journal.connect();
+    try {
+      const r = await journal.query<{ kind: string; status: string }>(
+        `SELECT s.kind, s.status FROM reconcile_steps s JOIN reconcile_operations o ON o.id = s.operation_id WHERE o.tenant = $1`,
+        [slug],
+      );
+      for (const kind of STEPS) expect(r.rows.some((row) => row.kind === kind), kind).toBe(true);
+      expect(r.rows.filter((row) => row.status === 'failed')).toEqual([]);
+    } finally {
+      await journal.end();
+    }
+    // Nothing is left to do: the plan of the converged world is empty.
+    const plan = await buckfleet(['plan', '--json'], world.env);
+    expect(JSON.parse(String(plan.stdout))).toEqual({ actions: [], problems: {} });
+  }, 600_000);
+});
