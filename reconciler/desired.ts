@@ -46,6 +46,8 @@ export interface DesiredTenant {
 }
 
 export interface DesiredState {
+  /** The fleet's name (fleet.yaml): what marks its databases as its own. */
+  readonly fleet: string;
   readonly tenants: ReadonlyMap<string, DesiredTenant>;
   readonly hosts: ReadonlyMap<string, DesiredHost>;
   /** Tenants that cannot be planned (a module runtime or a secret is missing), with why. */
@@ -105,7 +107,7 @@ export function desiredState(fleet: Fleet, runtimes: ModuleRuntimes, now: string
       problems.set(slug, error.message);
     }
   }
-  return { tenants, hosts, problems };
+  return { fleet: fleet.config.name, tenants, hosts, problems };
 }
 
 class DesiredStateProblem extends Error {}

@@ -120,13 +120,14 @@ export type { Migration } from '../fleet/schema/module-runtime.js';
 
 /** The server that holds tenant databases (TENANT_DATABASE_URL). */
 export interface TenantDatabase {
-  /** Every buckfleet tenant database and role on the server. */
-  observe(): Promise<Map<string, ObservedDatabase>>;
+  /** The tenant databases and roles of `fleet` on the server (marked as its own), by slug. */
+  observe(fleet: string): Promise<Map<string, ObservedDatabase>>;
   /**
-   * Role and database for a tenant, idempotently: creates what is missing, (re)sets the
-   * password, revokes CONNECT from PUBLIC and grants it to the tenant's role only.
+   * Role and database for a tenant, idempotently: creates what is missing, marks both as
+   * `fleet`'s, (re)sets the password, revokes CONNECT from PUBLIC and grants it to the tenant's
+   * role only. Refuses a database or role that another fleet marked.
    */
-  ensure(slug: string, password: string): Promise<void>;
+  ensure(fleet: string, slug: string, password: string): Promise<void>;
   /** Applies the migrations not yet recorded, in order, each in its own transaction, as the tenant's role. */
   migrate(slug: string, migrations: readonly Migration[]): Promise<readonly string[]>;
   /** `pg_dump` of the tenant database as a stream (custom format). */

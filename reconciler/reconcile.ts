@@ -61,7 +61,7 @@ export async function reconcilePass(deps: ReconcilerDeps, opts: { only?: string;
   if (!loaded.ok) throw new FleetInvalidError('InvalidFleet', `main (${revision.slice(0, 12)}) does not validate: ${loaded.issues.length} problems (run buckfleet validate)`);
   const fleet = loaded.fleet;
   const desired = desiredState(fleet, await deps.modules.runtimes(fleet), deps.steps.now().toISOString(), { networkMode: deps.settings.networkMode });
-  const observed = await observe(deps);
+  const observed = await observe(deps, fleet.config.name);
   const full = plan(desired, observed, { pruneLimit: deps.settings.pruneLimit });
   if (opts.dryRun) return { revision, plan: full, owners: [] };
 
@@ -107,7 +107,7 @@ async function reconcileOwner(
     const host = desired.tenants.get(owner)?.host.key;
     if (host) scope.add(host);
     if (owner.startsWith('host:')) scope.add(owner);
-    const fresh = await observe(deps, scope);
+    const fresh = await observe(deps, fleet.config.name, scope);
     const p = plan(desired, fresh, { pruneLimit: deps.settings.pruneLimit });
     const actions = p.actions.filter((a) => a.owner === owner);
     const problem = p.problems.get(owner);

@@ -6,7 +6,7 @@ import { WaitingError } from '../errors.js';
 type Of<K extends Action['kind']> = Extract<Action, { kind: K }>;
 
 export async function databaseEnsure(ctx: StepContext, a: Of<'database.ensure'>): Promise<Record<string, unknown>> {
-  await ctx.tenantDb.ensure(a.tenant, ctx.dbPassword(a.tenant));
+  await ctx.tenantDb.ensure(ctx.desired.fleet, a.tenant, ctx.dbPassword(a.tenant));
   return {};
 }
 

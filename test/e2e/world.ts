@@ -47,11 +47,11 @@ export interface World {
 const DAY = 86_400_000;
 
 /** A fleet repo for `tenants`: core (1.0.0, 1.1.0) and welcome (1.0.0) released, one shared host. */
-export async function fleetFilesFor(tenants: readonly WorldTenant[], tokens: Record<string, string>, now = Date.now()): Promise<Record<string, string>> {
+export async function fleetFilesFor(fleet: string, tenants: readonly WorldTenant[], tokens: Record<string, string>, now = Date.now()): Promise<Record<string, string>> {
   const iso = (ms: number) => new Date(ms).toISOString();
   const files: Record<string, string> = {
     'fleet.yaml': stringify({
-      name: 'e2e-fleet',
+      name: fleet,
       plans: {
         basic: { title: 'Basic', price: { amount: 500, currency: 'usd' }, placement: 'shared' },
         pro: { title: 'Pro', price: { amount: 2000, currency: 'usd' }, placement: 'dedicated' },
@@ -125,7 +125,7 @@ export async function startWorld(specs: readonly { name: string; placement: 'ded
       hosts.delete(droplet.name);
     },
   });
-  const repo = await makeTempBareRepo(await fleetFilesFor(tenants, botTokens));
+  const repo = await makeTempBareRepo(await fleetFilesFor(`e2e-${suffix}`, tenants, botTokens));
   // The control database of this world, on the shared test server; dropped by close().
   const controlDbName = `w_${suffix}_${randomBytes(4).toString('hex')}`;
   await admin((c) => c.query(`CREATE DATABASE ${pg.escapeIdentifier(controlDbName)}`));

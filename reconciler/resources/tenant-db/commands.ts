@@ -43,8 +43,23 @@ export const namesOf = (slug: string): TenantNames => ({ database: databaseName(
 // ---------------------------------------------------------------- observe (admin connection)
 
 /** `left(…, 3)` rather than LIKE 'bf_%', where `_` would match any character. */
-export const listDatabases = (): SqlCommand => cmd(`SELECT datname AS name FROM pg_database WHERE left(datname, 3) = 'bf_' ORDER BY datname`);
-export const listRoles = (): SqlCommand => cmd(`SELECT rolname AS name FROM pg_roles WHERE left(rolname, 3) = 'bf_' ORDER BY rolname`);
+/**
+ * What buckfleet writes as the comment of each database and role it makes: which fleet owns it.
+ * Several fleets (or test runs) may share a server; a fleet only sees, and so only ever prunes,
+ * what carries its own mark.
+ */
+export const ownerMark = (fleet: string) => `buckfleet fleet=${fleet}`;
+
+export const listDatabases = (fleet: string): SqlCommand =>
+  cmd(`SELECT datname AS name FROM pg_database WHERE left(datname, 3) = 'bf_' AND shobj_description(oid, 'pg_database') = $1 ORDER BY datname`, [ownerMark(fleet)]);
+export const listRoles = (fleet: string): SqlCommand =>
+  cmd(`SELECT rolname AS name FROM pg_roles WHERE left(rolname, 3) = 'bf_' AND shobj_description(oid, 'pg_authid') = $1 ORDER BY rolname`, [ownerMark(fleet)]);
+/** The owner mark of a database or role, or null when it has none. */
+export const databaseMark = (database: string): SqlCommand =>
+  cmd(`SELECT shobj_description(oid, 'pg_database') AS name FROM pg_database WHERE datname = $1`, [database]);
+export const roleMark = (role: string): SqlCommand => cmd(`SELECT shobj_description(oid, 'pg_authid') AS name FROM pg_roles WHERE rolname = $1`, [role]);
+export const markDatabase = (database: string, fleet: string): SqlCommand => cmd(`COMMENT ON DATABASE ${quoteIdent(database)} IS ${quoteLiteral(ownerMark(fleet))}`);
+export const markRole = (role: string, fleet: string): SqlCommand => cmd(`COMMENT ON ROLE ${quoteIdent(role)} IS ${quoteLiteral(ownerMark(fleet))}`);
 export const roleExists = (role: string): SqlCommand => cmd('SELECT 1 FROM pg_roles WHERE rolname = $1', [role]);
 export const databaseExists = (database: string): SqlCommand => cmd('SELECT 1 FROM pg_database WHERE datname = $1', [database]);
 export const isSuperuser = (): SqlCommand => cmd('SELECT rolsuper AS superuser FROM pg_roles WHERE rolname = current_user');

@@ -105,6 +105,17 @@ export class InvalidTenantSlugError extends StalledError {
   }
 }
 
+/** A database or role of this name belongs to another fleet on the same server: never taken over. */
+export class TenantDbOwnedElsewhereError extends StalledError {
+  override readonly name: string = 'TenantDbOwnedElsewhereError';
+  constructor(
+    readonly tenant: string,
+    mark: string,
+  ) {
+    super('owned-elsewhere', `the database or role of ${tenant} on this server is marked "${mark}": another fleet owns it; rename the tenant or clean the server up by hand`, { owner: tenant });
+  }
+}
+
 /** Any error of a step, classified: the adapter throws only these. */
 export function classify(tenant: string, step: TenantDbStep, server: string, error: unknown, secrets: readonly string[]): Error {
   if (error instanceof TransientError || error instanceof StalledError) return error;

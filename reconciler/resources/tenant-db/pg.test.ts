@@ -6,11 +6,13 @@ import { Secret } from '../../../fleet/secret.js';
 import { admin, adminUrl, PG_DUMP, testDatabase } from '../../../test/pg/database.js';
 import { quoteIdent } from './commands.js';
 import { parseServerUrl } from './connection.js';
-import { InvalidTenantSlugError, TenantDbForbiddenError, TenantDumpError, TenantMigrationError } from './errors.js';
+import { InvalidTenantSlugError, TenantDbForbiddenError, TenantDbOwnedElsewhereError, TenantDumpError, TenantMigrationError } from './errors.js';
 import { deriveDbPassword } from './password.js';
 import { PgTenantDatabase } from './pg.js';
 
 const SECRET = new Secret('tenant-db-test-secret');
+/** Each test file's own fleet: the shared test server holds other files' tenant databases too. */
+const FLEET = `tdb-test-${process.pid}`;
 const passwordOf = (slug: string) => deriveDbPassword(SECRET, slug);
 
 /**
@@ -53,14 +55,14 @@ describe('PgTenantDatabase.ensure', () => {
   it('creates role and database once; a second run changes nothing but the password', async (ctx) => {
     const { tenantDb, slugs } = await setup(ctx, 'a');
     const slug = slugs[0] ?? '';
-    await tenantDb.ensure(slug, passwordOf(slug));
-    await tenantDb.ensure(slug, passwordOf(slug));
-    const observed = (await tenantDb.observe()).get(slug);
+    await tenantDb.ensure(FLEET, slug, passwordOf(slug));
+    await tenantDb.ensure(FLEET, slug, passwordOf(slug));
+    const observed = (await tenantDb.observe(FLEET)).get(slug);
     expect(observed).toEqual({ database: role(slug), role: role(slug), databaseExists: true, roleExists: true, migrations: [] });
     expect(await tryConnect(role(slug), passwordOf(slug), role(slug))).toBe('connected');
 
     // A new password (a rotated secret) replaces the old one.
-    await tenantDb.ensure(slug, 'rotated-password');
+    await tenantDb.ensure(FLEET, slug, 'rotated-password');
     expect(await tryConnect(role(slug), 'rotated-password', role(slug))).toBe('connected');
     expect(await tryConnect(role(slug), passwordOf(slug), role(slug))).toBe('28P01');
   });
@@ -70,8 +72,8 @@ describe('PgTenantDatabase.ensure', () => {
     await migrateControl(new Secret(control.url));
     const { tenantDb, slugs } = await setup(ctx, 'a', 'b');
     const [a = '', b = ''] = slugs;
-    await tenantDb.ensure(a, passwordOf(a));
-    await tenantDb.ensure(b, passwordOf(b));
+    await tenantDb.ensure(FLEET, a, passwordOf(a));
+    await tenantDb.ensure(FLEET, b, passwordOf(b));
     expect(await tryConnect(role(a), passwordOf(a), role(a))).toBe('connected');
     expect(await tryConnect(role(a), passwordOf(a), role(b))).toBe('42501');
     expect(await tryConnect(role(a), passwordOf(a), control.name)).toBe('42501');
@@ -92,10 +94,23 @@ describe('PgTenantDatabase.ensure', () => {
     const tenantDb = new PgTenantDatabase(url.toString(), { password: passwordOf });
     const [slug = ''] = tenantsFor(ctx, tenantDb, 'm');
     await tenantDb.drop(slug);
-    await tenantDb.ensure(slug, passwordOf(slug));
-    await tenantDb.ensure(slug, passwordOf(slug));
+    await tenantDb.ensure(FLEET, slug, passwordOf(slug));
+    await tenantDb.ensure(FLEET, slug, passwordOf(slug));
     expect(await tenantDb.migrate(slug, [{ id: 'core@1.0.0/001.sql', sql: 'CREATE TABLE t (x int)' }])).toEqual(['core@1.0.0/001.sql']);
-    expect((await tenantDb.observe()).get(slug)?.migrations).toEqual(['core@1.0.0/001.sql']);
+    expect((await tenantDb.observe(FLEET)).get(slug)?.migrations).toEqual(['core@1.0.0/001.sql']);
+  });
+});
+
+describe('PgTenantDatabase ownership', () => {
+  it("sees only its own fleet's databases, and never takes over another fleet's", async (ctx) => {
+    const { tenantDb, slugs } = await setup(ctx, 'own');
+    const slug = slugs[0] ?? '';
+    await tenantDb.ensure(FLEET, slug, passwordOf(slug));
+    expect((await tenantDb.observe(FLEET)).has(slug)).toBe(true);
+    expect((await tenantDb.observe('someone-else')).has(slug)).toBe(false);
+    const err = await tenantDb.ensure('someone-else', slug, passwordOf(slug)).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(TenantDbOwnedElsewhereError);
+    expect((err as Error).message).toContain(`marked "buckfleet fleet=${FLEET}"`);
   });
 });
 
@@ -105,11 +120,11 @@ describe('PgTenantDatabase.migrate', () => {
   it('applies each migration once, in order, as the tenant', async (ctx) => {
     const { tenantDb, slugs } = await setup(ctx, 'a');
     const slug = slugs[0] ?? '';
-    await tenantDb.ensure(slug, passwordOf(slug));
+    await tenantDb.ensure(FLEET, slug, passwordOf(slug));
     expect(await tenantDb.migrate(slug, [m(1), m(2)])).toEqual([m(1).id, m(2).id]);
     expect(await tenantDb.migrate(slug, [m(1), m(2), m(3)])).toEqual([m(3).id]);
     expect(await tenantDb.migrate(slug, [m(1), m(2), m(3)])).toEqual([]);
-    expect((await tenantDb.observe()).get(slug)?.migrations).toEqual([m(1).id, m(2).id, m(3).id]);
+    expect((await tenantDb.observe(FLEET)).get(slug)?.migrations).toEqual([m(1).id, m(2).id, m(3).id]);
     // As the tenant: what the migrations made belongs to the tenant's role.
     const c = new pg.Client({ connectionString: tenantDb.connectionUrl(slug, passwordOf(slug)) });
     await c.connect();
@@ -121,13 +136,13 @@ describe('PgTenantDatabase.migrate', () => {
   it('rolls a failing migration back, names it, and applies nothing after it', async (ctx) => {
     const { tenantDb, slugs } = await setup(ctx, 'a');
     const slug = slugs[0] ?? '';
-    await tenantDb.ensure(slug, passwordOf(slug));
+    await tenantDb.ensure(FLEET, slug, passwordOf(slug));
     const bad = { id: 'core@1.1.0/002_bad.sql', sql: 'CREATE TABLE half (x int); INSERT INTO missing VALUES (1);' };
     const failing = tenantDb.migrate(slug, [m(1), bad, m(3)]);
     await expect(failing).rejects.toBeInstanceOf(TenantMigrationError);
     await expect(failing).rejects.toMatchObject({ tenant: slug, migrationId: bad.id, code: '42P01', kind: 'stalled' });
     await expect(failing).rejects.toThrow(/core@1\.1\.0\/002_bad\.sql/);
-    expect((await tenantDb.observe()).get(slug)?.migrations).toEqual([m(1).id]);
+    expect((await tenantDb.observe(FLEET)).get(slug)?.migrations).toEqual([m(1).id]);
     const c = new pg.Client({ connectionString: tenantDb.connectionUrl(slug, passwordOf(slug)) });
     await c.connect();
     const tables = (await c.query<{ t: string }>(`SELECT tablename AS t FROM pg_tables WHERE schemaname = 'public' ORDER BY 1`)).rows.map((r) => r.t);
@@ -138,7 +153,7 @@ describe('PgTenantDatabase.migrate', () => {
   it('fails as Stalled, without the password, when the tenant password does not match', async (ctx) => {
     const { tenantDb, slugs } = await setup(ctx, 'a');
     const slug = slugs[0] ?? '';
-    await tenantDb.ensure(slug, 'the-current-password');
+    await tenantDb.ensure(FLEET, slug, 'the-current-password');
     const failing = tenantDb.migrate(slug, [m(1)]);
     await expect(failing).rejects.toBeInstanceOf(TenantDbForbiddenError);
     await expect(failing).rejects.toMatchObject({ code: '28P01', step: 'migrate', kind: 'stalled' });
@@ -151,7 +166,7 @@ describe('PgTenantDatabase.dump and drop', () => {
   it('dumps in custom format as a stream', async (ctx) => {
     const { tenantDb, slugs } = await setup(ctx, 'a');
     const slug = slugs[0] ?? '';
-    await tenantDb.ensure(slug, passwordOf(slug));
+    await tenantDb.ensure(FLEET, slug, passwordOf(slug));
     await tenantDb.migrate(slug, [{ id: 'core@1.0.0/001.sql', sql: "CREATE TABLE notes (body text); INSERT INTO notes VALUES ('hello');" }]);
     const chunks: Uint8Array[] = [];
     for await (const chunk of tenantDb.dump(slug)) chunks.push(chunk);
@@ -163,7 +178,7 @@ describe('PgTenantDatabase.dump and drop', () => {
   it('fails the stream with TenantDumpError, pg_dump\'s words and no password, when pg_dump cannot log in', async (ctx) => {
     const { tenantDb, slugs } = await setup(ctx, 'a');
     const slug = slugs[0] ?? '';
-    await tenantDb.ensure(slug, 'not-the-derived-one');
+    await tenantDb.ensure(FLEET, slug, 'not-the-derived-one');
     const reading = (async () => {
       for await (const chunk of tenantDb.dump(slug)) void chunk;
     })();
@@ -175,13 +190,13 @@ describe('PgTenantDatabase.dump and drop', () => {
   it('drops database and role, even with a session open, and again when they are gone', async (ctx) => {
     const { tenantDb, slugs } = await setup(ctx, 'a');
     const slug = slugs[0] ?? '';
-    await tenantDb.ensure(slug, passwordOf(slug));
+    await tenantDb.ensure(FLEET, slug, passwordOf(slug));
     const session = new pg.Client({ connectionString: tenantDb.connectionUrl(slug, passwordOf(slug)) });
     session.on('error', () => undefined);
     await session.connect();
     await tenantDb.drop(slug);
     await tenantDb.drop(slug);
-    expect((await tenantDb.observe()).has(slug)).toBe(false);
+    expect((await tenantDb.observe(FLEET)).has(slug)).toBe(false);
     await session.end().catch(() => undefined);
   });
 });
@@ -195,7 +210,7 @@ describe('names never reach SQL unquoted', () => {
 
   it('methods refuse a slug fleet/ would refuse before building any SQL', async () => {
     const tenantDb = new PgTenantDatabase('postgres://nobody:pw@127.0.0.1:1/postgres', { password: passwordOf });
-    await expect(tenantDb.ensure('x"; DROP ROLE postgres; --', 'pw')).rejects.toBeInstanceOf(InvalidTenantSlugError);
+    await expect(tenantDb.ensure(FLEET, 'x"; DROP ROLE postgres; --', 'pw')).rejects.toBeInstanceOf(InvalidTenantSlugError);
     await expect(tenantDb.drop('Bad_Slug')).rejects.toBeInstanceOf(InvalidTenantSlugError);
     expect(() => tenantDb.connectionUrl('a', 'pw')).toThrow(InvalidTenantSlugError);
   });

@@ -7,7 +7,7 @@ import * as sql from './commands.js';
 import type { SqlCommand, TenantNames } from './commands.js';
 import { clientConfig, defaultTls, describeServer, parseServerUrl, tenantUrl, type Login, type ServerAddress, type TlsMode } from './connection.js';
 import { dumpCommand, runDump } from './dump.js';
-import { classify, InvalidTenantSlugError, scrub, sqlState, TenantMigrationError, type TenantDbStep } from './errors.js';
+import { classify, InvalidTenantSlugError, scrub, sqlState, TenantDbOwnedElsewhereError, TenantMigrationError, type TenantDbStep } from './errors.js';
 import { scramVerifier } from './password.js';
 
 export interface PgTenantDatabaseOptions {
@@ -39,10 +39,10 @@ export class PgTenantDatabase implements TenantDatabase {
     this.tls = opts.tls ?? defaultTls(this.server);
   }
 
-  async observe(): Promise<Map<string, ObservedDatabase>> {
+  async observe(fleet: string): Promise<Map<string, ObservedDatabase>> {
     const { databases, roles } = await this.admin('(all)', 'observe', [], async (c) => ({
-      databases: await names(c, sql.listDatabases()),
-      roles: await names(c, sql.listRoles()),
+      databases: await names(c, sql.listDatabases(fleet)),
+      roles: await names(c, sql.listRoles(fleet)),
     }));
     const result = new Map<string, ObservedDatabase>();
     for (const name of new Set([...databases, ...roles])) {
@@ -55,16 +55,23 @@ export class PgTenantDatabase implements TenantDatabase {
     return result;
   }
 
-  async ensure(slug: string, password: string): Promise<void> {
+  async ensure(fleet: string, slug: string, password: string): Promise<void> {
     const n = this.names(slug);
     // A fresh salt each time: the verifier differs, the password it checks is the same.
     const verifier = scramVerifier(password, randomBytes(16));
     await this.admin(slug, 'ensure', [password], async (c) => {
+      // Another fleet's database is never taken over; an unmarked one (a crash between create
+      // and mark) carries our naming scheme and is adopted.
+      for (const mark of [...(await marks(c, sql.roleMark(n.role))), ...(await marks(c, sql.databaseMark(n.database)))]) {
+        if (mark !== null && mark !== sql.ownerMark(fleet)) throw new TenantDbOwnedElsewhereError(slug, mark);
+      }
       if (await exists(c, sql.roleExists(n.role))) await run(c, sql.setRolePassword(n.role, verifier));
       else await run(c, sql.createRole(n.role, verifier));
+      await run(c, sql.markRole(n.role, fleet));
       const superuser = (await c.query<{ superuser: boolean }>(sql.isSuperuser().sql)).rows[0]?.superuser === true;
       if (!superuser) await run(c, sql.grantRoleToAdmin(n.role));
       if (!(await exists(c, sql.databaseExists(n.database)))) await run(c, sql.createDatabase(n.database, n.role));
+      await run(c, sql.markDatabase(n.database, fleet));
       await run(c, sql.revokePublicConnect(n.database));
       await run(c, sql.grantConnect(n.database, n.role));
     });
@@ -169,6 +176,12 @@ async function run(c: pg.Client, command: SqlCommand): Promise<void> {
 
 async function exists(c: pg.Client, command: SqlCommand): Promise<boolean> {
   return ((await c.query(command.sql, [...command.values])).rowCount ?? 0) > 0;
+}
+
+/** The comments a mark query finds: null where there is none. */
+async function marks(c: pg.Client, command: SqlCommand): Promise<(string | null)[]> {
+  const r = await c.query<{ name: string | null }>(command.sql, [...command.values]);
+  return r.rows.map((row) => row.name);
 }
 
 async function names(c: pg.Client, command: SqlCommand, column = 'name'): Promise<string[]> {
