@@ -15,10 +15,10 @@ RUN mkdir -p migrations modules
 
 # Runtime stage: production dependencies and the build output only.
 FROM node:20-slim AS runtime
-# git: buckfleet reads and writes the fleet repo with it.
-# Later issues add the ssh client (hosts) and the docker CLI here.
+# git: the fleet repo; openssh-client: the reconciler's way onto hosts (and ssh-keygen for
+# host keys); postgresql-client: pg_dump of tenant databases before they are removed.
 RUN apt-get update \
- && apt-get install -y --no-install-recommends git ca-certificates \
+ && apt-get install -y --no-install-recommends git ca-certificates openssh-client postgresql-client \
  && rm -rf /var/lib/apt/lists/*
 ENV NODE_ENV=production \
     BUCKFLEET_HOME=/var/lib/buckfleet
