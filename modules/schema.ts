@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { EnvKey, ModuleName, SemVerRange } from '../fleet/schema/index.js';
-import { EnvSource } from '../fleet/schema/module-runtime.js';
+import { Command, EnvSource, Healthcheck } from '../fleet/schema/module-runtime.js';
 
 /**
  * `modules/<name>/module.yaml`: what a module is and how it runs. The same shape for every
@@ -12,19 +12,13 @@ export const ModuleManifest = z.strictObject({
   description: z.strictObject({ en: z.string().max(500), ru: z.string().max(500) }),
   /** Image reference with `{version}` where the version goes, e.g. `ghcr.io/acme/core:{version}`. */
   image: z.string().regex(/^[a-z0-9][a-z0-9./:_-]*\{version\}[a-z0-9._-]*$/, { error: 'must contain {version}, e.g. ghcr.io/acme/core:{version}' }),
-  command: z.array(z.string().max(1000)).max(50).optional(),
+  command: Command.optional(),
   env: z.record(EnvKey, EnvSource).default({}),
   /** What the customer may set, per key: shown in the bot, validated before a config change. */
   config: z
     .record(EnvKey, z.strictObject({ type: z.enum(['string', 'number', 'boolean']), description: z.string().max(200), required: z.boolean().default(false) }))
     .default({}),
   requires: z.record(ModuleName, SemVerRange).default({}),
-  healthcheck: z
-    .strictObject({
-      test: z.array(z.string().max(1000)).min(1).max(20),
-      intervalSeconds: z.number().int().min(1).max(300).default(5),
-      retries: z.number().int().min(1).max(100).default(12),
-    })
-    .optional(),
+  healthcheck: Healthcheck.optional(),
 });
 export type ModuleManifest = z.infer<typeof ModuleManifest>;

@@ -15,6 +15,16 @@ export const EnvSource = z.discriminatedUnion('from', [
 ]);
 export type EnvSource = z.infer<typeof EnvSource>;
 
+/** A container command, argv style. */
+export const Command = z.array(z.string().max(1000)).max(50);
+
+/** A container health check: docker's test, how often, how many failures make it unhealthy. */
+export const Healthcheck = z.strictObject({
+  test: z.array(z.string().max(1000)).min(1).max(20),
+  intervalSeconds: z.number().int().min(1).max(300).default(5),
+  retries: z.number().int().min(1).max(100).default(12),
+});
+
 /**
  * What the reconciler needs to run one module version: its image, its environment, its health
  * check and its SQL migrations. Issue "modules" reads these from `modules/<name>/module.yaml`;
@@ -24,15 +34,9 @@ export const ModuleRuntime = z.strictObject({
   name: ModuleName,
   version: SemVer,
   image: z.string().min(1).max(255),
-  command: z.array(z.string().max(1000)).max(50).optional(),
+  command: Command.optional(),
   env: z.record(EnvKey, EnvSource).default({}),
-  healthcheck: z
-    .strictObject({
-      test: z.array(z.string().max(1000)).min(1).max(20),
-      intervalSeconds: z.number().int().min(1).max(300).default(5),
-      retries: z.number().int().min(1).max(100).default(12),
-    })
-    .optional(),
+  healthcheck: Healthcheck.optional(),
   /** Migration ids in the order they apply; the SQL is fetched when they are applied. */
   migrations: z.array(z.string().regex(/^[a-z0-9@._/-]{1,200}$/)).default([]),
 });

@@ -12,7 +12,8 @@ import { parseCloudInit } from '../../reconciler/resources/droplet/index.js';
 import { type FakeDigitalOcean, startFakeDigitalOcean } from '../fake-do/index.js';
 import { TEST_IDENTITY, TEST_RECIPIENT } from '../fleet-fixtures.js';
 import { makeTempBareRepo, type TempBareRepo } from '../git.js';
-import { generateClientKey, importImage, startTestHost, type TestHost } from '../hosts/index.js';
+import { generateClientKey, importImage, startTestHost, stopAllTestHosts, type TestHost } from '../hosts/index.js';
+import { dropTenantDatabases } from './assertions.js';
 import pg from 'pg';
 import { withDatabase } from '../../app/db/url.js';
 import { admin, adminUrl, dropDatabase } from '../pg/database.js';
@@ -41,6 +42,7 @@ export interface World {
   readonly botTokens: Readonly<Record<string, string>>;
   /** An in-process reconciler, opened on first use. */
   reconciler(): Promise<ReconcilerHandle>;
+  /** Takes everything down: reconciler, cloud, hosts, repo, the tenants' databases, the control database. */
   close(): Promise<void>;
 }
 
@@ -160,7 +162,9 @@ export async function startWorld(specs: readonly { name: string; placement: 'ded
       await handle?.close();
       await cloud.close();
       for (const h of hosts.values()) await h.stop();
+      await stopAllTestHosts();
       await repo.cleanup();
+      await dropTenantDatabases(tenants.map((t) => t.slug));
       await dropDatabase(controlDbName);
       await rm(home, { recursive: true, force: true });
     },
