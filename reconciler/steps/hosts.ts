@@ -1,4 +1,4 @@
-import { WaitingError } from '../errors.js';
+import { TransientError, WaitingError } from '../errors.js';
 import { tagOfHostKey } from '../observed.js';
 import { FLEET_TAG } from '../ports.js';
 import type { Action } from '../actions.js';
@@ -32,7 +32,12 @@ export async function dropletCreate(ctx: StepContext, a: Of<'droplet.create'>): 
   return { dropletId: d.id, found: false };
 }
 
-/** Waits, with a growing sleep, until the droplet is active and SSH answers with the pinned key. */
+/**
+ * Waits, with a growing sleep, until the droplet is active and SSH answers with the pinned key.
+ * Out of time, a droplet still coming up is Waiting (requeued, never degraded); an active one that
+ * still does not answer is a fault (cut off, sshd or docker down): Transient, so it is retried
+ * with backoff and its tenant is marked degraded, and people told, after repeated failures.
+ */
 export async function hostWait(ctx: StepContext, a: Of<'host.wait'>): Promise<Record<string, unknown>> {
   const deadline = ctx.now().getTime() + ctx.settings.hostWaitMs;
   let pause = 250;
@@ -49,6 +54,13 @@ export async function hostWait(ctx: StepContext, a: Of<'host.wait'>): Promise<Re
     const target = await targetOf(ctx, a.host);
     if (target && (await ctx.runtime.ready(target))) return { address: target.address };
     if (ctx.now().getTime() + pause > deadline) {
+      const at = ctx.addresses.get(a.host);
+      const droplet = target && at ? await ctx.cloud.getDroplet(at.dropletId) : null;
+      if (target && droplet?.status === 'active') {
+        const waited = `${Math.round(ctx.settings.hostWaitMs / 1000)}s`;
+        const message = `${a.host} (${target.address}) is active but does not answer over SSH with a working docker after ${waited}: unreachable (cut off?) or its sshd or docker is down; retrying with backoff`;
+        throw new TransientError('HostUnreachable', message, { owner: a.owner, action: a.id });
+      }
       throw new WaitingError('HostBooting', `${a.host} does not answer over SSH yet`, 10_000, { owner: a.owner, action: a.id });
     }
     await ctx.sleep(pause);
