@@ -1,7 +1,7 @@
 import { Semaphore } from 'async-mutex';
 import { slugOfDatabase } from '../fleet/names.js';
 import { dropletsByHost, type Observed, type ObservedHost } from './observed.js';
-import { type CloudProvider, FLEET_TAG, type HostRuntime, type ObservedDatabase, type ObservedStack, type TenantDatabase } from './ports.js';
+import { type CloudProvider, fleetTag, type HostRuntime, type ObservedDatabase, type ObservedStack, type TenantDatabase } from './ports.js';
 import type { HostKeyStore } from './store.js';
 
 export interface ObserveDeps {
@@ -16,12 +16,12 @@ export interface ObserveDeps {
 }
 
 /**
- * Looks at the world, read-only: droplets by the fleet tag, `fleet`'s tenant databases, and the compose
+ * Looks at the world, read-only: `fleet`'s droplets (by its tag) and tenant databases, and the compose
  * projects on every host that answers (or only on `hostScope`). Returns plain data; an
  * unreachable host is recorded as such, not thrown, so one dead host never blinds the others.
  */
 export async function observe(deps: ObserveDeps, fleet: string, hostScope?: ReadonlySet<string>): Promise<Observed> {
-  const [droplets, dbs] = await Promise.all([deps.cloud.listDroplets(FLEET_TAG), deps.tenantDb.observe(fleet)]);
+  const [droplets, dbs] = await Promise.all([deps.cloud.listDroplets(fleetTag(fleet)), deps.tenantDb.observe(fleet)]);
   const byHost = dropletsByHost(droplets);
   const databases = new Map<string, ObservedDatabase>();
   for (const db of dbs.values()) {

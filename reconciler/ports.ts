@@ -10,6 +10,8 @@ import type { Migration } from '../fleet/schema/module-runtime.js';
 
 /** Tags that make every buckfleet resource findable, so orphans are found (Flux's owner labels). */
 export const FLEET_TAG = 'buckfleet';
+/** Which fleet a droplet belongs to: fleets sharing a cloud account never see (or prune) each other's. */
+export const fleetTag = (fleet: string) => `buckfleet-fleet-${fleet}`;
 export const tenantTag = (slug: string) => `buckfleet-tenant-${slug}`;
 export const hostTag = (name: string) => `buckfleet-host-${name}`;
 

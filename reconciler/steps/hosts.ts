@@ -1,6 +1,6 @@
 import { TransientError, WaitingError } from '../errors.js';
 import { tagOfHostKey } from '../observed.js';
-import { FLEET_TAG } from '../ports.js';
+import { FLEET_TAG, fleetTag } from '../ports.js';
 import type { Action } from '../actions.js';
 import { type StepContext, targetOf } from '../context.js';
 
@@ -25,7 +25,7 @@ export async function dropletCreate(ctx: StepContext, a: Of<'droplet.create'>): 
     region: a.host.region,
     size: a.host.size,
     image: a.host.image,
-    tags: [FLEET_TAG, a.host.tag],
+    tags: [FLEET_TAG, fleetTag(ctx.desired.fleet), a.host.tag],
     userData: ctx.userData(key),
   });
   ctx.addresses.set(a.host.key, { dropletId: d.id, ipv4: d.ipv4 });

@@ -37,7 +37,7 @@ describeWithHosts('reconciler end to end: two tenants from nothing, then install
       [`${dedicated}: ready`, `${shared}: ready`, 'host:shared-1: ready'].sort(),
     );
     expect(world.cloud.droplets().map((d) => [...d.tags].sort().join(',')).sort()).toEqual(
-      [`buckfleet,buckfleet-host-shared-1`, `buckfleet,buckfleet-tenant-${dedicated}`].sort(),
+      [`buckfleet,buckfleet-fleet-${world.fleet},buckfleet-host-shared-1`, `buckfleet,buckfleet-fleet-${world.fleet},buckfleet-tenant-${dedicated}`].sort(),
     );
     for (const [slug, droplet, port] of [[dedicated, `bf-${dedicated}`, 18_081], [shared, 'bf-host-shared-1', 18_082]] as const) {
       const cs = await containers(hostOf(droplet), `bf-${slug}`);

@@ -31,6 +31,8 @@ export interface WorldTenant {
 
 /** Everything a reconciler e2e test runs against: real git, PostgreSQL, test hosts; a fake DigitalOcean. */
 export interface World {
+  /** The fleet's name (fleet.yaml), unique per world. */
+  readonly fleet: string;
   readonly home: string;
   readonly repo: TempBareRepo;
   readonly cloud: FakeDigitalOcean;
@@ -106,6 +108,7 @@ export async function startWorld(specs: readonly { name: string; placement: 'ded
   const home = await mkdtemp(join(tmpdir(), 'bf-world-'));
   await chmod(home, 0o755);
   const suffix = randomBytes(2).toString('hex');
+  const fleet = `e2e-${suffix}`;
   const tenants: WorldTenant[] = specs.map((s, i) => ({ slug: `${s.name}-${suffix}`, placement: s.placement, port: 18_081 + i, ...(s.modules ? { modules: s.modules } : {}) }));
   const botTokens = Object.fromEntries(tenants.map((t, i) => [t.slug, `70000000${i}:AAH_${t.slug.replace(/-/g, '_')}_token_000000000000000`]));
   const hosts = new Map<string, TestHost>();
@@ -127,7 +130,7 @@ export async function startWorld(specs: readonly { name: string; placement: 'ded
       hosts.delete(droplet.name);
     },
   });
-  const repo = await makeTempBareRepo(await fleetFilesFor(`e2e-${suffix}`, tenants, botTokens));
+  const repo = await makeTempBareRepo(await fleetFilesFor(fleet, tenants, botTokens));
   // The control database of this world, on the shared test server; dropped by close().
   const controlDbName = `w_${suffix}_${randomBytes(4).toString('hex')}`;
   await admin((c) => c.query(`CREATE DATABASE ${pg.escapeIdentifier(controlDbName)}`));
@@ -147,6 +150,7 @@ export async function startWorld(specs: readonly { name: string; placement: 'ded
   };
   let handle: ReconcilerHandle | null = null;
   return {
+    fleet,
     home,
     repo,
     cloud,
