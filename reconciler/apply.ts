@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Action } from './actions.js';
 import type { StepContext } from './context.js';
-import { asReconcileError, type ReconcileError, WaitingError } from './errors.js';
+import { asReconcileError, type ReconcileError, TransientError, WaitingError } from './errors.js';
 import { runStep } from './steps/index.js';
 import type { Journal } from './store.js';
 
@@ -13,6 +13,8 @@ export interface ApplyHooks {
   readonly failpoint?: (action: Action, stage: 'before' | 'after') => void;
   /** Called after each done step, for progress messages ("step 3 of 6"). */
   readonly progress?: (action: Action, index: number, total: number) => Promise<void>;
+  /** Aborted when the owner's lock is lost: no further step starts, another process may own it now. */
+  readonly lockLost?: AbortSignal;
 }
 
 export interface ApplyOutcome {
@@ -50,9 +52,12 @@ export async function applyOwner(
       continue;
     }
     const waiting = action.dependsOn.filter((d) => !mine.has(d) && !doneInPass.has(d));
+    let started = false;
     try {
+      if (hooks.lockLost?.aborted) throw new TransientError('LockLost', `the lock of ${owner} was lost (its database connection ended); stopping before ${action.id}`, { owner, action: action.id });
       if (waiting.length > 0) throw new WaitingError('DependencyPending', `waiting for ${waiting.join(', ')}`, 10_000, { owner, action: action.id });
       await journal.started(op.id, action);
+      started = true;
       hooks.failpoint?.(action, 'before');
       const result = await runStep(ctx, action);
       hooks.failpoint?.(action, 'after');
@@ -63,7 +68,7 @@ export async function applyOwner(
       await hooks.progress?.(action, index + 1, actions.length);
     } catch (thrown) {
       const error = asReconcileError(thrown, { owner, action: action.id });
-      if (waiting.length === 0) await journal.failed(op.id, action.id, error.message);
+      if (started) await journal.failed(op.id, action.id, error.message);
       await journal.finish(op.id, 'failed', error.message);
       ctx.log.warn({ tenant: owner, operation: op.id, action: action.id, reason: error.reason, kind: error.kind, err: error.message }, 'step failed');
       return { error, applied, remaining: actions.length - index };

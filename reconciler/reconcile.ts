@@ -13,7 +13,8 @@ import type { Journal, Notifier, StatusStore } from './store.js';
 
 /** One writer per owner across every reconciler process (PostgreSQL advisory locks in production). */
 export interface OwnerLocks {
-  tryLock(owner: string, reason: string): Promise<{ release(): Promise<void> } | null>;
+  /** Null when another process holds it. `signal` aborts if the lock is lost (its connection died). */
+  tryLock(owner: string, reason: string): Promise<{ release(): Promise<void>; readonly signal?: AbortSignal } | null>;
 }
 
 export interface ReconcilerSettings {
@@ -120,7 +121,7 @@ async function reconcileOwner(
     const addresses: HostAddresses = new Map([...fresh.droplets].map(([k, ds]) => [k, { dropletId: ds[0]!.id, ipv4: ds[0]!.status === 'active' ? ds[0]!.ipv4 : null }]));
     const ctx: StepContext = { ...deps.steps, desired, addresses };
     const progress = progressHook(deps, fleet, owner, revision, hooks);
-    const outcome = actions.length === 0 ? { error: null, applied: [], remaining: 0 } : await applyOwner(ctx, deps.store, owner, actions, revision, doneInPass, { ...hooks, progress });
+    const outcome = actions.length === 0 ? { error: null, applied: [], remaining: 0 } : await applyOwner(ctx, deps.store, owner, actions, revision, doneInPass, { ...hooks, progress, ...(lock.signal ? { lockLost: lock.signal } : {}) });
     const failures = outcome.error === null ? 0 : (previous?.failures ?? 0) + 1;
     const result = await record(deps, owner, revision, outcome.error, outcome.remaining, failures);
     const status = outcome.error === null ? 'ready' : outcome.error.kind === 'stalled' ? 'stalled' : result.degraded ? 'failed' : 'progressing';
