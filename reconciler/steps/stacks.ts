@@ -4,6 +4,7 @@ import type { DesiredTenant, EnvValue } from '../desired.js';
 import { StalledError, TransientError, WaitingError } from '../errors.js';
 import type { HostTarget, ObservedStack } from '../ports.js';
 import { renderCompose } from '../render-compose.js';
+import { RemoteCommandError } from '../resources/compose-stack/errors.js';
 
 type Of<K extends Action['kind']> = Extract<Action, { kind: K }>;
 
@@ -24,9 +25,26 @@ export async function stackDeploy(ctx: StepContext, a: Of<'stack.deploy'>): Prom
   const target = await requireTarget(ctx, a);
   const compose = renderCompose(tenant, await resolver(ctx, tenant), { networkMode: ctx.settings.networkMode });
   await ctx.runtime.writeStack(target, { project: a.project, compose });
-  await ctx.runtime.up(target, a.project);
+  try {
+    await ctx.runtime.up(target, a.project);
+  } catch (error) {
+    throw badImage(error, a) ?? error;
+  }
   await healthGate(ctx, target, tenant, a);
   return { services: tenant.services.map((s) => `${s.name}@${s.image}`) };
+}
+
+/**
+ * An image that cannot be pulled (no such image or tag, no access) will not appear by retrying:
+ * a person must release it or fix the catalog. Compose says so only in its output.
+ */
+const IMAGE_MISSING = /pull access denied|manifest unknown|manifest for .* not found|repository does not exist|No such image|not found: manifest/i;
+
+export function badImage(error: unknown, a: Of<'stack.deploy'>): StalledError | null {
+  const tail = error instanceof RemoteCommandError ? error.stderrTail : '';
+  const line = tail.split('\n').find((l) => IMAGE_MISSING.test(l));
+  if (line === undefined) return null;
+  return new StalledError('BadImage', `${a.project}: an image cannot be pulled (${line.trim()}); release it or fix the catalog`, { owner: a.owner, action: a.id }, { cause: error });
 }
 
 /** Secrets are opened here, just before the file is written, and exist nowhere else in memory for long. */
