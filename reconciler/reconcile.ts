@@ -36,14 +36,26 @@ export interface ReconcilerDeps extends ObserveDeps {
   readonly random: () => number;
 }
 
-export type OwnerOutcome =
-  | { readonly owner: string; readonly status: 'ready' | 'progressing' | 'failed' | 'stalled'; readonly applied: readonly string[]; readonly error: string | null }
-  | { readonly owner: string; readonly status: 'locked'; readonly applied: readonly []; readonly error: null };
+export interface OwnerOutcome {
+  readonly owner: string;
+  /** locked: another process holds the owner this pass. */
+  readonly status: 'ready' | 'progressing' | 'failed' | 'stalled' | 'locked';
+  readonly applied: readonly string[];
+  readonly error: string | null;
+  /** When this owner wants another look, jittered; null: the regular interval is enough. */
+  readonly requeueAfterMs: number | null;
+}
 
 export interface PassReport {
   readonly revision: string;
   readonly plan: Plan;
   readonly owners: readonly OwnerOutcome[];
+}
+
+/** The soonest any owner asked to be looked at again. */
+export function soonestRequeue(report: PassReport): number | null {
+  const waits = report.owners.map((o) => o.requeueAfterMs).filter((ms): ms is number => ms !== null);
+  return waits.length > 0 ? Math.min(...waits) : null;
 }
 
 /** main itself does not validate: nothing is applied until a person fixes it. */
@@ -100,7 +112,7 @@ async function reconcileOwner(
   hooks: ApplyHooks,
 ): Promise<OwnerOutcome> {
   const lock = await deps.locks.tryLock(owner, `reconcile ${revision.slice(0, 12)}`);
-  if (lock === null) return { owner, status: 'locked', applied: [], error: null };
+  if (lock === null) return { owner, status: 'locked', applied: [], error: null, requeueAfterMs: null };
   try {
     // Re-observe what this owner touches now that the lock is held: another process may have
     // just done the work, and then there is nothing left to do.
@@ -116,7 +128,7 @@ async function reconcileOwner(
     if (problem !== undefined) {
       const error = new StalledError('PlanProblem', problem, { owner });
       await record(deps, owner, revision, error, 0, previous?.failures ?? 0);
-      return { owner, status: 'stalled', applied: [], error: problem };
+      return { owner, status: 'stalled', applied: [], error: problem, requeueAfterMs: null };
     }
     const addresses: HostAddresses = new Map([...fresh.droplets].map(([k, ds]) => [k, { dropletId: ds[0]!.id, ipv4: ds[0]!.status === 'active' ? ds[0]!.ipv4 : null }]));
     const ctx: StepContext = { ...deps.steps, desired, addresses };
@@ -127,7 +139,7 @@ async function reconcileOwner(
     const status = outcome.error === null ? 'ready' : outcome.error.kind === 'stalled' ? 'stalled' : result.degraded ? 'failed' : 'progressing';
     if (outcome.error === null && actions.some((a) => a.kind === 'stack.deploy')) await tell(deps, fleet, owner, `running:${revision}`, 'deploy.running', {});
     if (result.degraded && outcome.error) await tellAdmins(deps, fleet, owner, revision, outcome.error);
-    return { owner, status, applied: outcome.applied, error: outcome.error?.message ?? null };
+    return { owner, status, applied: outcome.applied, error: outcome.error?.message ?? null, requeueAfterMs: result.requeueAfterMs };
   } finally {
     await lock.release();
   }

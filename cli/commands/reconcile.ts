@@ -3,7 +3,7 @@ import { loadConfig } from '../../app/config.js';
 import { processLog } from '../../app/log.js';
 import { openReconciler } from '../../app/reconciler.js';
 import { startLoop } from '../../reconciler/loop.js';
-import { type PassReport, reconcilePass } from '../../reconciler/reconcile.js';
+import { type PassReport, reconcilePass, soonestRequeue } from '../../reconciler/reconcile.js';
 import { planJson, planMarkdown, planText } from '../../reconciler/render-plan.js';
 import { type CommandContext, println } from '../io.js';
 
@@ -60,10 +60,7 @@ export function registerReconcile(program: Command, ctx: CommandContext): void {
         const loop = startLoop(
           {
             head: () => handle.deps.fleet.head('main'),
-            pass: async () => {
-              await reconcilePass(handle.deps, { ...only, hooks });
-              return { requeueAfterMs: null };
-            },
+            pass: async () => ({ requeueAfterMs: soonestRequeue(await reconcilePass(handle.deps, { ...only, hooks })) }),
           },
           { intervalMs: 60_000, pollMs: 5_000, retryMs: 15_000, signal: stop.signal, random: Math.random, log },
         );
