@@ -34,7 +34,7 @@ export function registerReconcile(program: Command, ctx: CommandContext): void {
         '(an interval for drift repair, at once when main moves) until SIGTERM, or one pass with --once. ' +
         'Several processes may run at once: they share the work through the control database.',
     )
-    .option('--once', 'one pass, then exit (1 when a tenant failed)')
+    .option('--once', 'one pass, then exit (1 when a tenant failed or is stalled)')
     .option('--dry-run', 'print the plan and change nothing')
     .option('--tenant <slug>', 'only this tenant (and its shared host)')
     .action(async (options: { once?: boolean; dryRun?: boolean; tenant?: string }) => {
@@ -50,7 +50,8 @@ export function registerReconcile(program: Command, ctx: CommandContext): void {
         if (options.once) {
           const report = await reconcilePass(handle.deps, { ...only, hooks });
           printReport(ctx, report);
-          if (report.owners.some((o) => o.status === 'failed' || o.status === 'stalled' || o.status === 'progressing')) ctx.exitCode = 1;
+          // Work still in progress (a host booting, an owner another process holds) is no failure.
+          if (report.owners.some((o) => o.status === 'failed' || o.status === 'stalled')) ctx.exitCode = 1;
           return;
         }
         const stop = new AbortController();
