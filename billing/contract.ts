@@ -6,7 +6,7 @@
  * Billing never touches hosts or databases: it writes change requests (DESIGN.md Layout).
  */
 import type { ChangeRequestInput } from '../fleet/changes/index.js';
-import type { ArmoredAge, Chat } from '../fleet/schema/index.js';
+import type { Chat } from '../fleet/schema/index.js';
 
 /** What a customer asked for before paying: the bot stores it, the checkout webhook creates the tenant from it. */
 export interface PendingOrder {
@@ -17,7 +17,7 @@ export interface PendingOrder {
   readonly modules: readonly { readonly name: string; readonly version?: string }[];
   readonly chats: readonly Chat[];
   /** Already sealed to the fleet's recipient (the bot token, checked with getMe). */
-  readonly secrets: Readonly<Record<string, ArmoredAge>>;
+  readonly secrets: Readonly<Record<string, string>>;
   readonly createdAt: string;
 }
 
