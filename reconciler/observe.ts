@@ -1,5 +1,6 @@
 import { Semaphore } from 'async-mutex';
 import { slugOfDatabase } from '../fleet/names.js';
+import { TransientError } from './errors.js';
 import { dropletsByHost, type Observed, type ObservedHost } from './observed.js';
 import { type CloudProvider, fleetTag, type HostRuntime, type ObservedDatabase, type ObservedStack, type TenantDatabase } from './ports.js';
 import type { HostKeyStore } from './store.js';
@@ -47,6 +48,13 @@ async function lookAtHost(deps: ObserveDeps, key: string, address: string | null
   if (address === null || hostKey === null) return { reachable: false, stacks: new Map() };
   const target = { address, port: deps.sshPort, user: deps.sshUser, hostKey };
   if (!(await deps.runtime.ready(target))) return { reachable: false, stacks: new Map() };
-  const stacks = await deps.runtime.listStacks(target);
-  return { reachable: true, stacks: new Map(stacks.map((s) => [s.project, s])) };
+  try {
+    const stacks = await deps.runtime.listStacks(target);
+    return { reachable: true, stacks: new Map(stacks.map((s) => [s.project, s])) };
+  } catch (error) {
+    // Gone between the two calls (cut off, docker restarting): unreachable for this pass, like a
+    // host that did not answer; anything a person must fix (a changed host key) still throws.
+    if (error instanceof TransientError) return { reachable: false, stacks: new Map() };
+    throw error;
+  }
 }
