@@ -3,6 +3,7 @@ import { registerInit } from './commands/init.js';
 import { registerReconcile } from './commands/reconcile.js';
 import { registerSchema } from './commands/schema.js';
 import { registerTenant } from './commands/tenant.js';
+import { registerUp } from './commands/up.js';
 import { registerValidate } from './commands/validate.js';
 import { EXIT_FAILURE, EXIT_USAGE, errorLines, UsageError } from './errors.js';
 import { type CliIo, type CommandContext, println, processIo } from './io.js';
@@ -50,6 +51,7 @@ function buildProgram(ctx: CommandContext): Command {
   registerInit(program, ctx);
   registerTenant(program, ctx);
   registerReconcile(program, ctx);
+  registerUp(program, ctx);
   return program;
 }
 

@@ -1,0 +1,98 @@
+import type { Logger } from 'pino';
+import { type ChangeRequests, type FleetRepo, MAIN } from '../fleet/repo/types.js';
+import type { Config } from './config.js';
+import { migrate } from './db/migrate.js';
+import { type ControlDb, openControlDb } from './db/open.js';
+import { openFleetRepo } from './fleet-repo.js';
+import { healthRoutes } from './http/routes/health.js';
+import { stripeWebhookRoutes } from './http/routes/stripe.js';
+import { type RouteGroup, startHttpServer } from './http/server.js';
+import { startBillingClock } from './workers/billing-clock.js';
+import type { WorkerLoop } from './workers/loop.js';
+import { startStripeInbox } from './workers/stripe-inbox.js';
+
+/**
+ * The control plane service (`buckfleet up`): the control database (migrated), the fleet repo,
+ * the HTTP server and the background workers, wired from the configuration. Route groups and
+ * workers are lists, so the control plane issue adds the bot, the reconciler loop, the outbox
+ * sender and the GitHub and Telegram webhooks by adding entries.
+ */
+
+export interface ControlPlane {
+  readonly url: string;
+  /** Whether POST /webhooks/stripe is served (STRIPE_WEBHOOK_SECRET is set). */
+  readonly stripeWebhook: boolean;
+  /**
+   * Graceful stop: no new requests (in-flight ones finish), then the workers finish their
+   * current item, then the database closes.
+   */
+  close(): Promise<void>;
+}
+
+export interface ControlPlaneOptions {
+  readonly log: Logger;
+  /** Runs before the fleet repo is opened: `up` creates the local one there when missing. */
+  readonly prepareFleetRepo?: () => Promise<void>;
+}
+
+export async function startControlPlane(config: Config, cwd: string, opts: ControlPlaneOptions): Promise<ControlPlane> {
+  const log = opts.log;
+  const db = await openControlDb(config, { log, cwd });
+  const stop = new AbortController();
+  const workers: WorkerLoop[] = [];
+  try {
+    await migrate(db.url, { log });
+    await opts.prepareFleetRepo?.();
+    const repo = await openFleetRepo(config, cwd);
+    const common = { pool: db.pool, repo, now: () => new Date(), log, random: Math.random };
+    const inbox = startStripeInbox({ ...common, adminIds: config.adminTelegramIds }, { signal: stop.signal });
+    workers.push(inbox, startBillingClock(common, { signal: stop.signal }));
+
+    const routes: RouteGroup[] = [healthRoutes({ checks: readinessChecks(db, repo) })];
+    // Without a webhook secret nothing could be verified: the route is not served at all (404).
+    if (config.stripe !== null) routes.push(stripeWebhookRoutes({ db: db.pool, webhookSecret: config.stripe.webhookSecret, onRecorded: () => inbox.kick() }));
+    const server = await startHttpServer({ port: config.port, routes, log });
+    log.info({ url: server.url, stripeWebhook: config.stripe !== null }, 'control plane started');
+    return {
+      url: server.url,
+      stripeWebhook: config.stripe !== null,
+      close: async () => {
+        await server.close();
+        await stopWorkers(stop, workers);
+        await db.close();
+        log.info({}, 'control plane stopped');
+      },
+    };
+  } catch (error) {
+    await stopWorkers(stop, workers);
+    await db.close();
+    throw error;
+  }
+}
+
+async function stopWorkers(stop: AbortController, workers: readonly WorkerLoop[]): Promise<void> {
+  stop.abort();
+  await Promise.all(workers.map((w) => w.done));
+}
+
+/**
+ * What /readyz asks: the control database answers a query, and main of the fleet repo exists.
+ * Only main's head is read, not its tree: probes come every few seconds and a large fleet's
+ * tree is thousands of files; the workers report a tree that does not load.
+ */
+function readinessChecks(db: ControlDb, repo: FleetRepo & ChangeRequests) {
+  return [
+    {
+      name: 'database',
+      check: async () => {
+        await db.pool.query('SELECT 1');
+      },
+    },
+    {
+      name: 'fleetRepo',
+      check: async () => {
+        if ((await repo.head(MAIN)) === null) throw new Error(`the fleet repo has no ${MAIN} branch`);
+      },
+    },
+  ];
+}

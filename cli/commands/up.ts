@@ -1,0 +1,77 @@
+import type { Command } from 'commander';
+import { access } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { type Config, loadConfig } from '../../app/config.js';
+import { startControlPlane } from '../../app/control-plane.js';
+import { processLog } from '../../app/log.js';
+import { STRIPE_WEBHOOK_PATH } from '../../app/http/routes/stripe.js';
+import { LocalFleetRepo } from '../../fleet/repo/local/index.js';
+import { type CommandContext, println } from '../io.js';
+import { packageVersion } from '../version.js';
+import { initFiles } from './init-files.js';
+
+/** The name of the fleet `up` creates in local mode. */
+export const LOCAL_FLEET_NAME = 'local';
+
+/** `buckfleet up` (what `npm start` runs): the control plane service, until SIGTERM or SIGINT. */
+export function registerUp(program: Command, ctx: CommandContext): void {
+  program
+    .command('up')
+    .summary('run the control plane service')
+    .description(
+      'Start the control plane: migrate the control database (embedded under BUCKFLEET_HOME when DATABASE_URL is unset), ' +
+        'open the fleet repo (a new local one in BUCKFLEET_HOME when FLEET_REPO is unset), serve HTTP on PORT ' +
+        '(/healthz, /readyz, and /webhooks/stripe with STRIPE_WEBHOOK_SECRET), and run the Stripe inbox and billing clock ' +
+        'workers. SIGTERM or SIGINT stops it gracefully.',
+    )
+    .action(async () => {
+      const config = loadConfig(ctx.io.env);
+      const log = processLog();
+      const fleetRepoSet = (ctx.io.env.FLEET_REPO ?? '') !== '';
+      // Listen before starting: a supervisor's SIGTERM during startup (the embedded database
+      // booting) then stops the service once it is up, instead of killing it half-started.
+      let onSignal: (signal: NodeJS.Signals) => void = () => undefined;
+      const stopped = new Promise<NodeJS.Signals>((resolveSignal) => (onSignal = resolveSignal));
+      process.once('SIGTERM', onSignal);
+      process.once('SIGINT', onSignal);
+      try {
+        const plane = await startControlPlane(config, ctx.io.cwd, {
+          log,
+          prepareFleetRepo: fleetRepoSet ? undefined : () => ensureLocalFleetRepo(config, ctx.io.cwd, ctx),
+        });
+        if (!plane.stripeWebhook) {
+          println(ctx.io.stdout, `Stripe webhooks are off: set STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET to serve POST ${STRIPE_WEBHOOK_PATH}`);
+        }
+        println(ctx.io.stdout, `buckfleet control plane on ${plane.url}`);
+        const signal = await stopped;
+        log.info({ signal }, 'stopping');
+        await plane.close();
+      } finally {
+        process.off('SIGTERM', onSignal);
+        process.off('SIGINT', onSignal);
+      }
+    });
+}
+
+/**
+ * Local mode: with FLEET_REPO unset the fleet lives in `<BUCKFLEET_HOME>/fleet.git`; on the
+ * first start it is created holding what `buckfleet init` writes, so a fresh machine has a valid
+ * fleet to work on. An existing repo is never touched.
+ */
+async function ensureLocalFleetRepo(config: Config, cwd: string, ctx: CommandContext): Promise<void> {
+  if (config.fleetRepo.kind !== 'path') return;
+  const gitDir = resolve(cwd, config.fleetRepo.path);
+  if (await exists(gitDir)) return;
+  await LocalFleetRepo.init(gitDir, { initialFiles: initFiles(LOCAL_FLEET_NAME, packageVersion()) });
+  println(ctx.io.stdout, `created a local fleet repo in ${gitDir}`);
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await access(path);
+    return true;
+  } catch (error) {
+    if (error instanceof Error && 'code' in error && error.code === 'ENOENT') return false;
+    throw error;
+  }
+}
