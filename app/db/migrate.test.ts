@@ -12,14 +12,17 @@ const CONTROL_TABLES = [
   'audit_log',
   'events',
   'host_keys',
+  'orders',
   'outbox',
   'pgmigrations',
   'processed_events',
   'reconcile_operations',
   'reconcile_steps',
   'reconciler_locks',
+  'stripe_events',
   'tenant_status',
 ];
+const MIGRATIONS = ['0001_control_schema', '0002_billing'];
 
 const tables = async (pool: pg.Pool) =>
   (await pool.query<{ t: string }>(`select tablename as t from pg_tables where schemaname = 'public' order by 1`)).rows.map((r) => r.t);
@@ -27,7 +30,7 @@ const tables = async (pool: pg.Pool) =>
 describe('migrate (control database)', () => {
   it('applies migrations/ once: a second run finds nothing pending', async (ctx) => {
     const db = await testDatabase(ctx);
-    expect(await migrate(new Secret(db.url))).toEqual(['0001_control_schema']);
+    expect(await migrate(new Secret(db.url))).toEqual(MIGRATIONS);
     expect(await tables(db.pool)).toEqual(CONTROL_TABLES);
     expect(await migrate(new Secret(db.url))).toEqual([]);
   });
@@ -35,8 +38,8 @@ describe('migrate (control database)', () => {
   it('lets processes that start together take turns under the lock, each file applied once', async (ctx) => {
     const db = await testDatabase(ctx);
     const runs = await Promise.all([1, 2, 3].map(() => migrate(new Secret(db.url))));
-    expect(runs.flat()).toEqual(['0001_control_schema']);
-    expect((await db.pool.query('select count(*)::int as n from pgmigrations')).rows).toEqual([{ n: 1 }]);
+    expect(runs.flat()).toEqual(MIGRATIONS);
+    expect((await db.pool.query('select count(*)::int as n from pgmigrations')).rows).toEqual([{ n: MIGRATIONS.length }]);
   });
 
   it('pendingSql prints what would run without running it, and nothing once applied', async (ctx) => {
