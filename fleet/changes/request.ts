@@ -5,6 +5,7 @@ import {
   Chat,
   ConfigValue,
   EnvKey,
+  FailedInvoice,
   ModuleName,
   PaidPeriod,
   Placement,
@@ -12,6 +13,7 @@ import {
   Refund,
   SemVer,
   Slug,
+  StripeSubscription,
   TelegramUserId,
   TenantOwner,
   UpdateChannel,
@@ -47,12 +49,24 @@ const ModuleChoice = z.strictObject({
 /** Secrets arrive already sealed (age, armored): a change request never carries plaintext. */
 const SecretValues = z.record(EnvKey, ArmoredAge);
 
+/**
+ * Billing facts to fold into billing.yaml (billing-merge.ts): each list is a set keyed by id, so
+ * recording the same fact twice, or facts in another order, gives the same file.
+ */
 export const BillingRecordFields = z.strictObject({
   /** Paid periods to add; a period whose id is already recorded is ignored. */
   periods: z.array(PaidPeriod).max(100).optional(),
+  /** Refunds by charge; a larger running total of the same charge replaces a smaller one. */
   refunds: z.array(Refund).max(100).optional(),
+  /** Invoices whose payment failed; the earliest failure of an invoice is kept. */
+  failedInvoices: z.array(FailedInvoice).max(100).optional(),
+  /** What Stripe said about subscriptions; the latest report of each is kept. */
+  subscriptions: z.array(StripeSubscription).max(10).optional(),
+  /** An explicit status (admin, clock): `active` lifts a held status, the others hold until paid. */
   status: z.strictObject({ value: BillingStatus, reason: z.string().min(1).max(300) }).optional(),
+  /** Only while no subscription is on file: with subscriptions, auto-renewal follows them. */
   autoRenew: z.boolean().optional(),
+  /** Stripe ids without subscription facts (imports, admins); with subscriptions, the current one's ids are used. */
   stripe: z
     .strictObject({
       customerId: z.string().regex(/^cus_[A-Za-z0-9]+$/),

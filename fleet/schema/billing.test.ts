@@ -50,11 +50,50 @@ describe('BillingManifest', () => {
     expect(issues({ status: 'active', paidThrough: '2026-05-01T00:00:00Z', periods: [period, { ...period, start: '2026-04-01T00:00:00Z', end: '2026-05-01T00:00:00Z' }] })).toEqual([
       'periods.1.id: payment in_0001 is recorded twice',
     ]);
+    const failure = { id: 'in_0002', at: '2026-04-01T01:00:00Z', periodEnd: '2026-05-01T00:00:00Z', amount: { amount: 500, currency: 'usd' } };
+    expect(issues({ status: 'past_due', paidThrough: null, failedInvoices: [failure, { ...failure, at: '2026-04-02T00:00:00Z' }] })).toEqual([
+      'failedInvoices.1.id: failed invoice in_0002 is recorded twice',
+    ]);
   });
 
   it('refuses an unknown status and unknown Stripe ids', () => {
     expect(issues({ ...billing(), status: 'paused' })).toEqual(['status: Invalid option: expected one of "active"|"past_due"|"suspended"|"cancelled"']);
     expect(issues({ ...billing(), stripe: { customerId: 'cust_1' } })).toEqual(['stripe.customerId: must be a Stripe customer id (cus_...)']);
+  });
+});
+
+describe('BillingManifest: status and subscriptions agree with the facts', () => {
+  const failure = { id: 'in_0002', at: '2026-04-01T01:00:00Z', periodEnd: '2026-05-01T00:00:00Z', amount: { amount: 500, currency: 'usd' } };
+  const paidMarch = { status: 'active', paidThrough: period.end, periods: [period] };
+  const sub = { id: 'sub_A1', customerId: 'cus_A1', status: 'active', asOf: '2026-03-01T00:00:00Z' };
+
+  it('refuses "active" while a failed invoice is unpaid, and accepts past_due then', () => {
+    expect(issues({ ...paidMarch, failedInvoices: [failure] })).toEqual(['status: cannot be active while invoice in_0002 is unpaid (past_due, or record its payment)']);
+    expect(BillingManifest.parse({ ...paidMarch, status: 'past_due', failedInvoices: [failure] }).failedInvoices).toEqual([failure]);
+    // Suspended or cancelled by a person: the failure does not contradict it.
+    expect(BillingManifest.safeParse({ ...paidMarch, status: 'suspended', failedInvoices: [failure] }).success).toBe(true);
+  });
+
+  it('a failed invoice is settled by its payment, or by paid-through reaching its period end', () => {
+    const paid = { ...period, id: 'in_0002', start: period.end, end: failure.periodEnd };
+    expect(BillingManifest.safeParse({ status: 'active', paidThrough: paid.end, periods: [period, paid], failedInvoices: [failure] }).success).toBe(true);
+    const covering = { ...period, id: 'man_0003', source: 'manual', approvedBy: ADMIN_ID, start: period.end, end: '2026-06-01T00:00:00Z' };
+    expect(BillingManifest.safeParse({ status: 'active', paidThrough: covering.end, periods: [period, covering], failedInvoices: [failure] }).success).toBe(true);
+  });
+
+  it('with subscriptions on file, the Stripe ids and auto-renewal are the current subscription\u2019s', () => {
+    expect(BillingManifest.parse({ ...paidMarch, autoRenew: true, stripe: { customerId: 'cus_A1', subscriptionId: 'sub_A1' }, subscriptions: [sub] }).subscriptions).toEqual([{ ...sub, cancelAtPeriodEnd: false }]);
+    expect(issues({ ...paidMarch, autoRenew: false, stripe: { customerId: 'cus_A1', subscriptionId: 'sub_B2' }, subscriptions: [sub] })).toEqual([
+      'stripe: must name the current subscription (customerId cus_A1, subscriptionId sub_A1)',
+      'autoRenew: must be true: subscription sub_A1 is active',
+    ]);
+    expect(issues({ ...paidMarch, autoRenew: true, stripe: { customerId: 'cus_A1', subscriptionId: 'sub_A1' }, subscriptions: [{ ...sub, cancelAtPeriodEnd: true }] })).toEqual([
+      'autoRenew: must be false: subscription sub_A1 is active, cancelling',
+    ]);
+  });
+
+  it('refuses a subscription status Stripe does not have', () => {
+    expect(issues({ ...paidMarch, stripe: { customerId: 'cus_A1', subscriptionId: 'sub_A1' }, subscriptions: [{ ...sub, status: 'frozen' }] })[0]).toMatch(/^subscriptions\.0\.status: Invalid option/);
   });
 });
 
