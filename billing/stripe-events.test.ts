@@ -6,7 +6,7 @@ import type { Fleet } from '../fleet/model.js';
 import { fleetFiles, sealValue, SHARED_TENANT, snapshot, TEST_RECIPIENT, validFleetManifests, type FleetManifests } from '../test/fleet-fixtures.js';
 import type { PendingOrder } from './contract.js';
 import { BillingEventError, BillingEventWaitingError } from './event-errors.js';
-import { chargeRefunded, checkoutCompleted, invoiceEvent, metadataOf, type Purchase, stripeEvent, subscriptionEvent } from './stripe-fixtures.js';
+import { chargeRefunded, checkoutCompleted, invoiceEvent, metadataOf, type Purchase, stripeEvent, subscriptionEvent } from '../test/stripe-fixtures.js';
 import { changesForEvent } from './stripe-events.js';
 import { isoOf } from './stripe-facts.js';
 
