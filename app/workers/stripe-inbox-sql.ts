@@ -14,11 +14,12 @@ export interface PendingEvent extends Record<string, unknown> {
 
 export const pendingEventQueries = {
   /**
-   * The oldest due event, locked for this transaction; rows other processes hold are skipped,
-   * not waited for, so each process takes the next free one.
+   * The oldest due event not yet tried in this round ($1: ids tried), locked for this
+   * transaction; rows other processes hold are skipped, not waited for, so each process takes the
+   * next free one, and an event waiting for its tenant never blocks the events behind it.
    */
   claimNext: `SELECT id, type, payload, attempts FROM stripe_events
-    WHERE processed_at IS NULL AND (next_attempt_at IS NULL OR next_attempt_at <= now())
+    WHERE processed_at IS NULL AND (next_attempt_at IS NULL OR next_attempt_at <= now()) AND NOT (id = ANY($1::text[]))
     ORDER BY received_at, id LIMIT 1 FOR UPDATE SKIP LOCKED`,
   /** $1 id. */
   markProcessed: `UPDATE stripe_events SET processed_at = now(), attempts = attempts + 1, last_error = NULL, next_attempt_at = NULL WHERE id = $1`,

@@ -61,11 +61,12 @@ const DEFAULT_BACKOFF: Backoff = { baseMs: 5_000, maxMs: 60 * 60_000 };
 /** A purchase under review may take hours; a few minutes between looks is soon enough then. */
 const DEFAULT_WAITING_BACKOFF: Backoff = { baseMs: 1_000, maxMs: 5 * 60_000 };
 
-/** Handles up to `limit` due events, one transaction each; stops early when none is left. */
+/** Handles up to `limit` due events, one transaction each, each at most once; stops early when none is left. */
 export async function processInbox(deps: InboxDeps, opts: { limit: number }): Promise<InboxReport> {
   const counts = { processed: 0, rejected: 0, retrying: 0 };
+  const tried: string[] = [];
   for (let i = 0; i < opts.limit; i += 1) {
-    const outcome = await transaction(deps.pool, (db) => handleNext(deps, db));
+    const outcome = await transaction(deps.pool, (db) => handleNext(deps, db, tried));
     if (outcome === 'empty') break;
     counts[outcome] += 1;
   }
@@ -74,9 +75,10 @@ export async function processInbox(deps: InboxDeps, opts: { limit: number }): Pr
 
 type Outcome = 'empty' | keyof InboxReport;
 
-async function handleNext(deps: InboxDeps, db: Db): Promise<Outcome> {
-  const event = (await db.query<PendingEvent>(sql.claimNext)).rows[0];
+async function handleNext(deps: InboxDeps, db: Db, tried: string[]): Promise<Outcome> {
+  const event = (await db.query<PendingEvent>(sql.claimNext, [tried])).rows[0];
   if (event === undefined) return 'empty';
+  tried.push(event.id);
   const ctx = { event: event.id, type: event.type, attempt: event.attempts + 1 };
   // Writes of a failed attempt are undone to here; the failure itself is still recorded.
   await db.query('SAVEPOINT handle_event');
