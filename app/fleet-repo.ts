@@ -1,4 +1,4 @@
-import { access } from 'node:fs/promises';
+
 import { join, resolve } from 'node:path';
 import type { FleetSnapshot } from '../fleet/model.js';
 import { readTree } from '../fleet/repo/git/read.js';
@@ -8,6 +8,7 @@ import type { ChangeRequests, FleetRepo } from '../fleet/repo/types.js';
 import { gitRunner } from '../fleet/repo/git/runner.js';
 import { MAIN } from '../fleet/repo/types.js';
 import type { Config } from './config.js';
+import { pathExists } from './fs.js';
 
 /** Read-only access to the fleet repo: what commands like `buckfleet tenant list` need. */
 export interface FleetRepoReader {
@@ -71,20 +72,9 @@ export async function openFleetRepoForReading(
 
 /** A non-bare repo keeps its git directory in `.git`; a bare repo is one. */
 async function gitDirOf(path: string): Promise<string> {
-  if (await exists(join(path, '.git'))) return join(path, '.git');
-  if ((await exists(join(path, 'HEAD'))) && (await exists(join(path, 'objects')))) return path;
+  if (await pathExists(join(path, '.git'))) return join(path, '.git');
+  if ((await pathExists(join(path, 'HEAD'))) && (await pathExists(join(path, 'objects')))) return path;
   throw new FleetRepoUnavailableError(`no git repository at ${path} (FLEET_REPO, default <BUCKFLEET_HOME>/fleet.git)`, 'not_found');
-}
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await access(path);
-    return true;
-  } catch (error) {
-    // ENOTDIR: the configured path is a file, so nothing under it exists.
-    if (error instanceof Error && 'code' in error && (error.code === 'ENOENT' || error.code === 'ENOTDIR')) return false;
-    throw error;
-  }
 }
 
 /**

@@ -1,20 +1,16 @@
 import { generateX25519Identity, identityToRecipient } from 'age-encryption';
 import { execa } from 'execa';
-import { access, chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { Secret } from '../fleet/secret.js';
 import type { KeyFile } from './config.js';
+import { pathExists } from './fs.js';
 
 /** A key file is missing, unreadable or malformed; says which and what to do. */
 export class KeyFileError extends Error {
   override readonly name = 'KeyFileError';
 }
 
-const exists = (path: string) =>
-  access(path).then(
-    () => true,
-    () => false,
-  );
 
 /**
  * The reconciler's SSH key: the configured file, or one generated in BUCKFLEET_HOME on first use
@@ -22,13 +18,13 @@ const exists = (path: string) =>
  */
 export async function ensureSshKey(file: KeyFile, cwd: string): Promise<{ privateKeyFile: string; publicKey: string }> {
   const path = resolve(cwd, file.path);
-  if (!(await exists(path))) {
+  if (!(await pathExists(path))) {
     if (file.origin === 'configured') throw new KeyFileError(`SSH_PRIVATE_KEY_FILE: ${path} does not exist`);
     await mkdir(dirname(path), { recursive: true, mode: 0o700 });
     await execa('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'buckfleet', '-f', path], { stdin: 'ignore' });
   }
   const pub = `${path}.pub`;
-  if (!(await exists(pub))) {
+  if (!(await pathExists(pub))) {
     const { stdout } = await execa('ssh-keygen', ['-y', '-f', path], { stdin: 'ignore' });
     await writeFile(pub, `${stdout.trim()}\n`);
   }
@@ -41,7 +37,7 @@ export async function ensureSshKey(file: KeyFile, cwd: string): Promise<{ privat
  */
 export async function ensureAgeIdentity(file: KeyFile, cwd: string): Promise<{ identity: Secret; recipient: string }> {
   const path = resolve(cwd, file.path);
-  if (!(await exists(path))) {
+  if (!(await pathExists(path))) {
     if (file.origin === 'configured') throw new KeyFileError(`AGE_IDENTITY_FILE: ${path} does not exist`);
     await mkdir(dirname(path), { recursive: true, mode: 0o700 });
     await writeFile(path, `${await generateX25519Identity()}\n`, { mode: 0o600 });

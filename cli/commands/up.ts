@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { access } from 'node:fs/promises';
+
 import { resolve } from 'node:path';
 import { type Config, loadConfig } from '../../app/config.js';
 import { startControlPlane } from '../../app/control-plane.js';
@@ -9,6 +9,7 @@ import { LocalFleetRepo } from '../../fleet/repo/local/index.js';
 import { type CommandContext, println } from '../io.js';
 import { packageVersion } from '../version.js';
 import { initFiles } from './init-files.js';
+import { pathExists } from '../../app/fs.js';
 
 /** The name of the fleet `up` creates in local mode. */
 export const LOCAL_FLEET_NAME = 'local';
@@ -61,17 +62,8 @@ export function registerUp(program: Command, ctx: CommandContext): void {
 async function ensureLocalFleetRepo(config: Config, cwd: string, ctx: CommandContext): Promise<void> {
   if (config.fleetRepo.kind !== 'path') return;
   const gitDir = resolve(cwd, config.fleetRepo.path);
-  if (await exists(gitDir)) return;
+  if (await pathExists(gitDir)) return;
   await LocalFleetRepo.init(gitDir, { initialFiles: initFiles(LOCAL_FLEET_NAME, packageVersion()) });
   println(ctx.io.stdout, `created a local fleet repo in ${gitDir}`);
 }
 
-async function exists(path: string): Promise<boolean> {
-  try {
-    await access(path);
-    return true;
-  } catch (error) {
-    if (error instanceof Error && 'code' in error && error.code === 'ENOENT') return false;
-    throw error;
-  }
-}
