@@ -1,4 +1,3 @@
-
 import { join, resolve } from 'node:path';
 import type { FleetSnapshot } from '../fleet/model.js';
 import { readTree } from '../fleet/repo/git/read.js';

@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-
 import { resolve } from 'node:path';
 import { type Config, loadConfig } from '../../app/config.js';
 import { startControlPlane } from '../../app/control-plane.js';
