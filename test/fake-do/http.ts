@@ -1,6 +1,6 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { listenSerially, readBody, type SerialServer } from '../fake-http.js';
 
 /** A request after routing: path captures, query and parsed JSON body. */
 export interface FakeRequest {
@@ -87,17 +87,10 @@ export interface ServeOptions {
  * sees the same interleaving every run. Every answer carries the RateLimit-* headers, as
  * DigitalOcean's do, so clients must read them as "wait" only on a 429.
  */
-export async function serve(opts: ServeOptions): Promise<{ server: Server; url: string; idle: () => Promise<void> }> {
-  let queue: Promise<void> = Promise.resolve();
+export function serve(opts: ServeOptions): Promise<SerialServer> {
   let requestId = 0;
   let remaining = 5000;
-  const server = createServer((req, res) => {
-    queue = queue.then(() => handle(opts, req, res, { requestId: `fake-do-${++requestId}`, remaining: Math.max(0, --remaining) }));
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  // Handlers never reject (each answers its own failure), so the queue is a plain "all done".
-  return { server, url: `http://127.0.0.1:${port}`, idle: () => queue };
+  return listenSerially((req, res) => handle(opts, req, res, { requestId: `fake-do-${++requestId}`, remaining: Math.max(0, --remaining) }));
 }
 
 async function handle(opts: ServeOptions, req: IncomingMessage, res: ServerResponse, meta: { requestId: string; remaining: number }): Promise<void> {
@@ -150,9 +143,3 @@ function parseJson(text: string): unknown {
 }
 
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
-
-async function readBody(req: IncomingMessage): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of req) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString('utf8');
-}

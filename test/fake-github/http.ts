@@ -1,5 +1,5 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { listenSerially, readBody, type SerialServer } from '../fake-http.js';
 import type { z } from 'zod';
 
 /** A request after routing. Captures come from the URL-decoded path: Octokit sends `heads/a/b` as `heads%2Fa%2Fb`. */
@@ -82,15 +82,9 @@ export interface ServeOptions {
  * Serves the routes on 127.0.0.1 at a free port. Requests are handled one at a time, so a test
  * sees the same interleaving every run and the git store never races itself.
  */
-export async function serve(opts: ServeOptions): Promise<{ server: Server; url: string }> {
-  let queue: Promise<void> = Promise.resolve();
+export function serve(opts: ServeOptions): Promise<SerialServer> {
   let requestId = 0;
-  const server = createServer((req, res) => {
-    queue = queue.then(() => handle(opts, req, res, `FAKE:${++requestId}`));
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return { server, url: `http://127.0.0.1:${port}` };
+  return listenSerially((req, res) => handle(opts, req, res, `FAKE:${++requestId}`));
 }
 
 async function handle(opts: ServeOptions, req: IncomingMessage, res: ServerResponse, requestId: string): Promise<void> {
@@ -142,10 +136,4 @@ function safeDecode(path: string): string {
   } catch {
     return path;
   }
-}
-
-async function readBody(req: IncomingMessage): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of req) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString('utf8');
 }

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { listenSerially, readBody, type SerialServer } from '../fake-http.js';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { canonical, type FormBody, FormError, parseForm } from './form.js';
 
@@ -86,15 +86,9 @@ const masked = (key: string) => `${key.slice(0, key.indexOf('_', 3) + 1)}${'*'.r
  * sees the same interleaving every run. Two clicks racing with one Idempotency-Key therefore
  * get the stored answer, never Stripe's 409 for a key already in flight.
  */
-export async function serve(opts: ServeOptions): Promise<{ server: Server; url: string; port: number; idle: () => Promise<void> }> {
-  let queue: Promise<void> = Promise.resolve();
+export function serve(opts: ServeOptions): Promise<SerialServer> {
   const stored = new Map<string, Stored>();
-  const server = createServer((req, res) => {
-    queue = queue.then(() => handle(opts, stored, req, res));
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return { server, url: `http://127.0.0.1:${port}`, port, idle: () => queue };
+  return listenSerially((req, res) => handle(opts, stored, req, res));
 }
 
 async function handle(opts: ServeOptions, stored: Map<string, Stored>, req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -199,10 +193,4 @@ function withLogUrl(body: object, requestId: string): object {
 function header(req: IncomingMessage, name: string): string | undefined {
   const v = req.headers[name];
   return Array.isArray(v) ? v[0] : v;
-}
-
-async function readBody(req: IncomingMessage): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of req) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString('utf8');
 }
