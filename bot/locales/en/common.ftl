@@ -1,0 +1,20 @@
+error-generic = Something went wrong on our side. Nothing was changed; please try again in a minute.
+unknown-command = I don't know that command. Send /start to see what I can do.
+button-outdated = This button is out of date. Send /start for a fresh menu.
+text-too-long = That message is too long (over { $max } characters). Please send something shorter.
+unexpected-media = I can't use that here. Please send text, or use the buttons.
+menu-buy = 🛒 Buy a multi-bot
+menu-my-bots = 🤖 My bots
+menu-language = 🌐 Language
+menu-admin = 🛠 Admin
+start-welcome = Hello, { $name }! I sell and host multi-bots: your own Telegram bot with an admin panel, kept running for you.
+    Choose below what you would like to do.
+start-join-channel = To use this bot, please join { $channel } first, then press "I joined".
+start-open-channel = Open the channel
+start-joined = ✅ I joined
+start-channel-unavailable = I can't check the channel membership right now. Please try again in a few minutes.
+language-choose = Choose the language of this bot:
+language-name-en = English
+language-name-ru = Русский
+language-auto = Same as my Telegram
+language-set = Done: I will speak English from now on.
