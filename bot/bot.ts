@@ -4,6 +4,7 @@ import { isAdminOf } from './admins.js';
 import type { BotContext } from './context.js';
 import type { Feature } from './feature.js';
 import { fallbackFeature } from './features/fallback.js';
+import { FEATURES } from './features/index.js';
 import { settingsFeature } from './features/settings.js';
 import { startFeature } from './features/start.js';
 import { createI18n } from './i18n.js';
@@ -12,7 +13,7 @@ import type { BotDeps } from './ports.js';
 export interface CreateBotOptions {
   /** Bot API root: Telegram's, or the emulator's in tests. */
   readonly apiRoot: string;
-  /** Features between the built-in ones and the fallback (buying, my bots, admin). */
+  /** Features between the built-in ones and the fallback; all of bot/features/index.ts when absent. */
   readonly features?: readonly ((deps: BotDeps) => Feature)[];
   /** Test seam: a getMe answer given up front skips the call at start. */
   readonly botInfo?: BotConfig<BotContext>['botInfo'];
@@ -43,7 +44,7 @@ export function createBot(token: string, deps: BotDeps, opts: CreateBotOptions):
   const chat = bot.chatType('private');
   chat.use(conversations({ storage: { type: 'key', adapter: deps.storage.adapter('conversation:') } }));
   chat.use(startFeature(deps), settingsFeature(deps));
-  for (const feature of opts.features ?? []) chat.use(feature(deps));
+  for (const feature of opts.features ?? FEATURES) chat.use(feature(deps));
   chat.use(fallbackFeature(deps));
 
   bot.catch(async (err) => {
