@@ -1,4 +1,6 @@
 import type { Logger } from 'pino';
+import { StripePayments } from '../billing/stripe-api.js';
+import { type BotService, startBotService } from './bot/service.js';
 import { type ChangeRequests, type FleetRepo, MAIN } from '../fleet/repo/types.js';
 import type { Config } from './config.js';
 import { migrate } from './db/migrate.js';
@@ -40,6 +42,7 @@ export async function startControlPlane(config: Config, cwd: string, opts: Contr
   const db = await openControlDb(config, { log, cwd });
   const stop = new AbortController();
   const workers: WorkerLoop[] = [];
+  let bot: BotService | null = null;
   try {
     await migrate(db.url, { log });
     await opts.prepareFleetRepo?.();
@@ -48,7 +51,10 @@ export async function startControlPlane(config: Config, cwd: string, opts: Contr
     const inbox = startStripeInbox({ ...common, adminIds: config.adminTelegramIds }, { signal: stop.signal });
     workers.push(inbox, startBillingClock(common, { signal: stop.signal }));
 
-    const routes: RouteGroup[] = [healthRoutes({ checks: readinessChecks(db, repo) })];
+    const payments = config.stripe === null ? null : new StripePayments({ secretKey: config.stripe.secretKey, log });
+    bot = await startBotService(config, { pool: db.pool, repo, payments, recipient: config.ageRecipient, log });
+
+    const routes: RouteGroup[] = [healthRoutes({ checks: readinessChecks(db, repo) }), ...bot.routes];
     // Without a webhook secret nothing could be verified: the route is not served at all (404).
     if (config.stripe !== null) routes.push(stripeWebhookRoutes({ db: db.pool, webhookSecret: config.stripe.webhookSecret, onRecorded: () => inbox.kick() }));
     const server = await startHttpServer({ port: config.port, routes, log });
@@ -58,12 +64,14 @@ export async function startControlPlane(config: Config, cwd: string, opts: Contr
       stripeWebhook: config.stripe !== null,
       close: async () => {
         await server.close();
+        await bot?.stop();
         await stopWorkers(stop, workers);
         await db.close();
         log.info({}, 'control plane stopped');
       },
     };
   } catch (error) {
+    await bot?.stop();
     await stopWorkers(stop, workers);
     await db.close();
     throw error;

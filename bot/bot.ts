@@ -1,4 +1,5 @@
 import { conversations } from '@grammyjs/conversations';
+import { sequentialize } from '@grammyjs/runner';
 import { Bot, type BotConfig, GrammyError } from 'grammy';
 import { isAdminOf } from './admins.js';
 import type { BotContext } from './context.js';
@@ -30,6 +31,9 @@ export function createBot(token: string, deps: BotDeps, opts: CreateBotOptions):
   });
   const i18n = createI18n();
 
+  // Updates of one chat are handled one at a time, in order (a conversation's next step must see
+  // the previous one's state); different chats run side by side under the runner or webhooks.
+  bot.use(sequentialize((ctx) => ctx.chat?.id.toString() ?? ctx.from?.id.toString()));
   bot.use(async (ctx, next) => {
     Object.assign(ctx, { deps, isAdmin: false, userLanguage: null });
     if (ctx.from && !ctx.from.is_bot) {

@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { access, rm } from 'node:fs/promises';
+import { access, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
@@ -7,6 +7,10 @@ import { describe, expect, it, type TestContext } from 'vitest';
 import { deliver, invoicePaidEvent, signed, stripeEvent, TEST_WEBHOOK_SECRET } from '../test/stripe-webhook.js';
 import { testDatabase } from '../test/pg/database.js';
 import { tempDir } from './testing.js';
+import { startTelegramEmulator } from '../test/telegram/emulator.js';
+import { TestUser } from '../test/telegram/user.js';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
@@ -92,7 +96,10 @@ describe('buckfleet up', () => {
     expect(readyz.status).toBe(200);
     // Without a webhook secret nothing could be verified, so the route is not there.
     expect((await deliver(up.url, signed(stripeEvent('evt_1Off', 'invoice.paid', {})))).status).toBe(404);
-    expect(await up.query(`SELECT name FROM pgmigrations ORDER BY id`)).toEqual([{ name: '0001_control_schema' }, { name: '0002_billing' }]);
+    // Every migration of the package, in order, each once.
+    const shipped = (await readdir(join(ROOT, 'migrations'))).filter((f) => f.endsWith('.sql')).sort().map((f) => ({ name: f.replace(/\.sql$/, '') }));
+    expect(shipped.length).toBeGreaterThanOrEqual(3);
+    expect(await up.query(`SELECT name FROM pgmigrations ORDER BY id`)).toEqual(shipped);
 
     const stopping = Date.now();
     up.child.kill('SIGTERM');
@@ -140,4 +147,50 @@ describe('buckfleet up', () => {
     expect(code).toBe(1);
     expect(stderr).toBe('buckfleet: PORT: must be a TCP port number (0-65535; 0 picks a free one)\n');
   });
+
+  it('runs the bot by long polling when TELEGRAM_BOT_TOKEN is set: /start is answered', async (ctx) => {
+    const emulator = await startTelegramEmulator(OWN_BOT);
+    ctx.onTestFinished(() => emulator.close());
+    const up = await startUp(ctx, { TELEGRAM_BOT_TOKEN: OWN_BOT.token, TELEGRAM_API_ROOT: emulator.apiRoot });
+    const user = new TestUser(emulator, OWN_BOT.token, 400_001, { firstName: 'Polly' });
+    await user.send('/start');
+    await user.waitFor('Hello, Polly', 20_000);
+    up.child.kill('SIGTERM');
+    expect((await up.exited).code).toBe(0);
+  });
+
+  it('in webhook mode registers /webhooks/telegram with the secret token and answers only requests that carry it', async (ctx) => {
+    const emulator = await startTelegramEmulator(OWN_BOT);
+    ctx.onTestFinished(() => emulator.close());
+    const port = await freePort();
+    const up = await startUp(ctx, {
+      PORT: String(port),
+      PUBLIC_URL: `http://127.0.0.1:${port}`,
+      TELEGRAM_WEBHOOK_SECRET: 'webhook-secret-for-tests_123',
+      TELEGRAM_BOT_TOKEN: OWN_BOT.token,
+      TELEGRAM_API_ROOT: emulator.apiRoot,
+    });
+    const user = new TestUser(emulator, OWN_BOT.token, 400_002, { firstName: 'Webster' });
+    await user.send('/start');
+    await user.waitFor('Hello, Webster', 20_000);
+
+    const forged = { update_id: 999_999, message: { message_id: 1, date: 1, chat: { id: 400_003, type: 'private' }, from: { id: 400_003, is_bot: false, first_name: 'Mallory' }, text: '/start' } };
+    for (const headers of [{}, { 'x-telegram-bot-api-secret-token': 'wrong-secret' }]) {
+      const answer = await fetch(`${up.url}/webhooks/telegram`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(forged) });
+      expect(answer.status).toBe(401);
+    }
+    await new Promise((r) => setTimeout(r, 300));
+    expect(await new TestUser(emulator, OWN_BOT.token, 400_003).messages()).toEqual([]);
+    expect(await up.query(`SELECT id FROM telegram_users ORDER BY id`)).toEqual([{ id: '400002' }]);
+  });
 });
+
+const OWN_BOT = { token: '7000000002:AAupTestTokenForTheEmulator0123456789', id: 7_000_000_002, username: 'buckfleet_up_bot' };
+
+async function freePort(): Promise<number> {
+  const probe = createServer();
+  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+  const { port } = probe.address() as AddressInfo;
+  await new Promise<void>((resolve) => probe.close(() => resolve()));
+  return port;
+}

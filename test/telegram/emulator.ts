@@ -11,7 +11,10 @@ import { readBody } from '../fake-http.js';
  * - `getChatMember` answers from `channelMembers`;
  * - `copyMessage`, `sendPhoto`, `setMyCommands`, `setWebhook`-less calls are recorded in `calls`;
  * - `getUpdates` waits up to its `timeout` for an update, as Telegram's long polling does (the
- *   emulator answers at once, which would make a polling bot spin).
+ *   emulator answers at once, which would make a polling bot spin);
+ * - `setWebhook` with a `secret_token`: the emulator would post updates without Telegram's
+ *   secret header, so the front registers itself as the webhook and relays each update to the
+ *   bot's URL with `X-Telegram-Bot-Api-Secret-Token` set, as Telegram does.
  * Everything else is forwarded to the emulator unchanged.
  */
 export interface TelegramEmulator {
@@ -45,6 +48,7 @@ export async function startTelegramEmulator(ownBot: OwnBot): Promise<TelegramEmu
   const channelMembers = new Map<string, Set<number>>();
   const calls: TelegramEmulator['calls'] = [];
   let nextMessageId = 1_000_000;
+  let apiRoot = '';
 
   const front = createServer((req, res) => {
     handle(req, res).catch((error: unknown) => {
@@ -52,9 +56,20 @@ export async function startTelegramEmulator(ownBot: OwnBot): Promise<TelegramEmu
     });
   });
 
+  const webhooks = new Map<string, { url: string; secret: string | undefined }>();
+
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const match = /^\/bot([^/]+)\/([A-Za-z]+)$/.exec(req.url ?? '');
     const raw = await readBody(req);
+    const relay = /^\/__webhook\/(.+)$/.exec(req.url ?? '');
+    if (relay !== null) {
+      const hook = webhooks.get(decodeURIComponent(relay[1]!));
+      if (hook === undefined) return send(res, 404, { ok: false, description: 'no webhook' });
+      const answer = await fetch(hook.url, { method: 'POST', headers: { 'content-type': 'application/json', ...(hook.secret ? { 'x-telegram-bot-api-secret-token': hook.secret } : {}) }, body: raw });
+      res.writeHead(answer.status, { 'content-type': 'application/json' });
+      res.end(await answer.text());
+      return;
+    }
+    const match = /^\/bot([^/]+)\/([A-Za-z]+)$/.exec(req.url ?? '');
     if (match === null) return forward(req, res, raw);
     const [, token, method] = match as unknown as [string, string, string];
     const body = parseBody(raw, req.headers['content-type']);
@@ -63,6 +78,12 @@ export async function startTelegramEmulator(ownBot: OwnBot): Promise<TelegramEmu
       if (bot === undefined) return send(res, 401, { ok: false, error_code: 401, description: 'Unauthorized' });
       return send(res, 200, { ok: true, result: { id: bot.id, is_bot: true, first_name: bot.username, username: bot.username } });
     }
+    if (method === 'setWebhook') {
+      webhooks.set(token, { url: String(body.url), secret: typeof body.secret_token === 'string' ? body.secret_token : undefined });
+      await post(`${upstream}/bot${token}/setWebhook`, { url: `${apiRoot}/__webhook/${encodeURIComponent(token)}` });
+      return send(res, 200, { ok: true, result: true });
+    }
+    if (method === 'deleteWebhook') webhooks.delete(token);
     if (method === 'getChatMember') {
       const members = channelMembers.get(String(body.chat_id));
       if (members === undefined) return send(res, 400, { ok: false, error_code: 400, description: 'Bad Request: chat not found' });
@@ -98,7 +119,7 @@ export async function startTelegramEmulator(ownBot: OwnBot): Promise<TelegramEmu
   }
 
   await new Promise<void>((resolve) => front.listen(0, '127.0.0.1', resolve));
-  const apiRoot = `http://127.0.0.1:${(front.address() as AddressInfo).port}`;
+  apiRoot = `http://127.0.0.1:${(front.address() as AddressInfo).port}`;
   return {
     apiRoot,
     server,
