@@ -175,7 +175,7 @@ describe('buckfleet up', () => {
     await user.waitFor('Hello, Webster', 20_000);
 
     const forged = { update_id: 999_999, message: { message_id: 1, date: 1, chat: { id: 400_003, type: 'private' }, from: { id: 400_003, is_bot: false, first_name: 'Mallory' }, text: '/start' } };
-    for (const headers of [{}, { 'x-telegram-bot-api-secret-token': 'wrong-secret' }]) {
+    for (const headers of [{}, { 'x-telegram-bot-api-secret-token': 'wrong-secret' }] as Record<string, string>[]) {
       const answer = await fetch(`${up.url}/webhooks/telegram`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(forged) });
       expect(answer.status).toBe(401);
     }
