@@ -99,6 +99,11 @@ export interface HostRuntime {
   writeStack(target: HostTarget, files: StackFiles): Promise<void>;
   /** `<compose> -p P up -d --remove-orphans`: services whose config changed are recreated, others untouched. */
   up(target: HostTarget, project: string): Promise<void>;
+  /**
+   * `<compose> -p P restart`: every container of the project stopped and started again, as it
+   * is (not recreated; a stopped one is started too, so callers check the tenant may run).
+   */
+  restart(target: HostTarget, project: string): Promise<void>;
   /** Stops the containers, keeps them and their volumes (suspension). */
   stop(target: HostTarget, project: string): Promise<void>;
   /** `down` and removal of the project's files; volumes are kept unless `volumes`. */

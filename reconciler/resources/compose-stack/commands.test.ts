@@ -8,6 +8,7 @@ import {
   type ComposeLayout,
   type RemoteCommand,
   commitFileCommand,
+  composeRestartCommand,
   composeStopCommand,
   composeUpCommand,
   discardTempCommand,
@@ -33,6 +34,8 @@ describe('command builders', () => {
     ['list containers', listContainersCommand(), ['sh', '-c', script(listContainersCommand())!]],
     ['compose up (v1)', composeUpCommand(v1, 'bf-acme'), [...V1_BASE, 'up', '-d', '--remove-orphans']],
     ['compose up (v2, timeout for replaced containers)', composeUpCommand(v2, 'bf-acme'), [...V2_BASE, 'up', '-d', '--remove-orphans', '--timeout', '3']],
+    ['compose restart (v1, compose default timeout)', composeRestartCommand(v1, 'bf-acme'), [...V1_BASE, 'restart']],
+    ['compose restart (v2, timeout)', composeRestartCommand(v2, 'bf-acme'), [...V2_BASE, 'restart', '--timeout', '3']],
     ['compose stop (v1, compose default timeout)', composeStopCommand(v1, 'bf-acme'), [...V1_BASE, 'stop']],
     ['compose stop (v2, timeout)', composeStopCommand(v2, 'bf-acme'), [...V2_BASE, 'stop', '--timeout', '3']],
     [

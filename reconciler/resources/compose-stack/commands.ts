@@ -147,6 +147,14 @@ export function composeUpCommand(layout: ComposeLayout, project: string): Remote
   return { argv: [...compose(layout, project), 'up', '-d', '--remove-orphans', ...stopTimeout(layout)] };
 }
 
+/**
+ * Stops and starts the project's containers as they are: not recreated, so nothing is pulled and
+ * a changed compose file does not take effect (that is `up`'s job, under the reconciler's plan).
+ */
+export function composeRestartCommand(layout: ComposeLayout, project: string): RemoteCommand {
+  return { argv: [...compose(layout, project), 'restart', ...stopTimeout(layout)] };
+}
+
 /** Stops the containers and keeps them, with their volumes: a suspended tenant resumes as it was. */
 export function composeStopCommand(layout: ComposeLayout, project: string): RemoteCommand {
   return { argv: [...compose(layout, project), 'stop', ...stopTimeout(layout)] };

@@ -129,6 +129,19 @@ describeWithHosts('SshHostRuntime on a real test host', () => {
       expect(worker).toMatchObject({ state: 'running', spec: 'worker-two' });
     });
 
+    it('restarts every container of the stack in place: same containers, started again', async () => {
+      const startedAt = async () => {
+        const ids = (await stack())!.services.map((s) => s.container);
+        return (await docker(host, ['inspect', '--format', '{{.Id}} {{.State.StartedAt}}', ...ids])).stdout.trim().split('\n').sort();
+      };
+      const before = await startedAt();
+      await runtime.restart(target, PROJECT);
+      const after = await startedAt();
+      expect(after.map((l) => l.split(' ')[0])).toEqual(before.map((l) => l.split(' ')[0]));
+      for (const [i, line] of after.entries()) expect(line).not.toBe(before[i]);
+      expect((await stack())?.services.map((s) => s.state)).toEqual(['running', 'running']);
+    });
+
     it('stops the stack and keeps its containers and volumes', async () => {
       await runtime.stop(target, PROJECT);
       expect((await stack())?.services.map((s) => s.state)).toEqual(['exited', 'exited']);

@@ -7,6 +7,7 @@ import {
   type FileWrite,
   assertFileName,
   commitFileCommand,
+  composeRestartCommand,
   composeStopCommand,
   composeUpCommand,
   discardTempCommand,
@@ -106,6 +107,10 @@ export class SshHostRuntime implements HostRuntime {
 
   async up(target: HostTarget, project: string): Promise<void> {
     await this.#ssh.run(target, composeUpCommand(this.#layout, project), { op: 'compose up', project });
+  }
+
+  async restart(target: HostTarget, project: string): Promise<void> {
+    await this.#ssh.run(target, composeRestartCommand(this.#layout, project), { op: 'compose restart', project });
   }
 
   async stop(target: HostTarget, project: string): Promise<void> {
