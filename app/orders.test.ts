@@ -9,6 +9,7 @@ const order: PendingOrder = {
   tenant: 'charlie-cafe',
   telegramUserId: 200_003,
   telegramUsername: 'charlie_cafe',
+  botUsername: 'charlie_cafe_bot',
   plan: 'basic',
   modules: [{ name: 'core' }, { name: 'welcome', version: '1.0.0' }],
   chats: [{ id: -1_009_999, type: 'group', title: 'Cafe' }],

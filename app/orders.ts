@@ -30,6 +30,7 @@ const StoredOrder = z.object({
   tenant: Slug,
   telegramUserId: TelegramUserId,
   telegramUsername: z.string().max(32).optional(),
+  botUsername: z.string().max(32).optional(),
   plan: z.string().min(1).max(64),
   modules: z.array(z.object({ name: ModuleName, version: SemVer.optional() })),
   chats: z.array(Chat),

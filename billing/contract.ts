@@ -13,6 +13,8 @@ export interface PendingOrder {
   readonly tenant: string;
   readonly telegramUserId: number;
   readonly telegramUsername?: string;
+  /** The customer's bot as getMe named it when the token was checked (without "@"). */
+  readonly botUsername?: string;
   readonly plan: string;
   readonly modules: readonly { readonly name: string; readonly version?: string }[];
   readonly chats: readonly Chat[];

@@ -42,6 +42,41 @@ describe('messagesForEvent', () => {
     expect(JSON.stringify(messages)).not.toContain('4242');
   });
 
+  const checkout = (metadata: Record<string, string>, reference: string | null = 'charlie-cafe') =>
+    event('checkout.session.completed', { id: 'cs_test_1', client_reference_id: reference, metadata, customer: 'cus_Charlie01', payment_status: 'paid' });
+  const create: ChangeRequestInput = {
+    kind: 'tenant.create',
+    id: 'stripe:evt_1',
+    slug: 'charlie-cafe',
+    requestedBy: { type: 'stripe', eventId: 'evt_1' },
+    owner: { telegramUserId: 200_003 },
+    plan: 'basic',
+  };
+
+  it('tells the buyer of a paid purchase that setup has begun, once per event', () => {
+    const paid = checkout({ tenant: 'charlie-cafe', telegram_user_id: '200003', plan: 'basic', kind: 'purchase' });
+    expect(messagesForEvent(paid, fleet, [create], [ADMIN_ID])).toEqual([
+      { dedupeKey: 'stripe:evt_1:paid', telegramUserId: 200_003, kind: 'purchase.paid', payload: { tenant: 'charlie-cafe' } },
+    ]);
+    // The tenant named only in metadata is found as well.
+    expect(messagesForEvent(checkout({ tenant: 'charlie-cafe', kind: 'purchase' }, null), fleet, [create], [])[0]?.telegramUserId).toBe(200_003);
+  });
+
+  it("tells the owner on main when a retry makes no tenant.create (the tenant reached main on the first try)", () => {
+    const paid = checkout({ tenant: SHARED_TENANT, kind: 'purchase' }, SHARED_TENANT);
+    expect(messagesForEvent(paid, fleet, [], [])).toEqual([
+      { dedupeKey: 'stripe:evt_1:paid', telegramUserId: 200_001, kind: 'purchase.paid', payload: { tenant: SHARED_TENANT } },
+    ]);
+  });
+
+  it.each([
+    ['a renewal Checkout', checkout({ tenant: SHARED_TENANT, kind: 'renewal' }, SHARED_TENANT), [record]],
+    ['a module Checkout', checkout({ tenant: SHARED_TENANT, kind: 'module' }, SHARED_TENANT), [record]],
+    ['a purchase of a tenant neither created nor on main', checkout({ tenant: 'zulu-nobody', kind: 'purchase' }, 'zulu-nobody'), []],
+  ] as const)('queues no purchase message for %s', (_name, e, changes) => {
+    expect(messagesForEvent(e, fleet, changes, [ADMIN_ID])).toEqual([]);
+  });
+
   it.each([
     ['another event type', event('invoice.paid', { amount_paid: 500, currency: 'usd' }), [record]],
     ['no change naming a tenant', event('charge.refunded', { amount_refunded: 500, currency: 'usd' }), []],
