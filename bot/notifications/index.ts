@@ -1,3 +1,6 @@
+import { ADMIN_ALERT_RENDERERS } from './admin-alerts.js';
+import { BILLING_RENDERERS } from './billing.js';
+import { DEPLOY_RENDERERS } from './deploy.js';
 import { OPERATION_RENDERERS } from './operations.js';
 import type { Renderer, Renderers } from './types.js';
 
@@ -7,6 +10,9 @@ import type { Renderer, Renderers } from './types.js';
  */
 const GROUPS: readonly Renderers[] = [
   OPERATION_RENDERERS,
+  DEPLOY_RENDERERS,
+  BILLING_RENDERERS,
+  ADMIN_ALERT_RENDERERS,
 ];
 
 export const RENDERERS: ReadonlyMap<string, Renderer> = new Map(GROUPS.flatMap((g) => Object.entries(g)));
