@@ -1,0 +1,119 @@
+admin-working = ⏳ Выполняю…
+admin-back = ⬅️ В админку
+admin-cancel = ✖️ Отмена
+admin-cancelled = Отменено. Отправьте /admin, чтобы вернуться в админку.
+admin-approve = ✅ Одобрить
+admin-reject = ❌ Отклонить
+admin-busy = Репозиторий флота сейчас занят другими изменениями. Ничего не изменено; нажмите ещё раз через минуту.
+admin-change-refused = Флот отклонил изменение, ничего не записано:
+    { $problems }
+admin-home-title = 🛠 Обзор флота
+admin-home-tenants = Клиентов: { $total } (активны { $active }, просрочены { $pastDue }, приостановлены { $suspended }, отменены { $cancelled })
+admin-home-failed = Сбои развёртывания: { $count } ({ $tenants })
+admin-home-failed-none = Сбои развёртывания: нет
+admin-home-revenue = Выручка за { $month }: { $amounts }
+admin-home-revenue-none = Выручка за { $month }: пока нет
+admin-home-pending = Ждут вас: PR — { $prs }, ручных платежей — { $payments }
+admin-button-prs = 📝 PR на проверку ({ $count })
+admin-button-payments = 💳 Ручные платежи ({ $count })
+admin-button-find = 🔎 Найти клиента
+admin-button-broadcast = 📣 Рассылка
+admin-button-failed-tenant = ⚠️ { $tenant }: сбой развёртывания
+admin-button-refresh = 🔄 Обновить
+admin-prs-none = Нет PR, ожидающих проверки.
+admin-prs-header = { $count ->
+    [one] Проверки ждёт { $count } PR:
+   *[other] Проверки ждут { $count } PR; ниже самые старые ({ $shown }):
+}
+admin-pr-title = PR #{ $number }: { $title }
+admin-pr-labels = Метки: { $labels }
+admin-pr-open = 🔗 Открыть PR
+admin-pr-merged = ✅ PR #{ $number } слит (коммит { $commit }). Реконсилер применяет его.
+admin-pr-rejected = ❌ PR #{ $number } отклонён и закрыт.
+admin-pr-missing = PR #{ $number } не существует.
+admin-pr-already-merged = PR #{ $number } уже слит: делать нечего.
+admin-pr-already-closed = PR #{ $number } уже закрыт: делать нечего.
+admin-pr-conflict = PR #{ $number } конфликтует с main и не слит. Изменение нужно сделать заново на новом main или отклонить PR.
+admin-pr-invalid = PR #{ $number } не слит: с ним main перестал бы быть корректным флотом.
+    { $problems }
+admin-payments-none = Нет ручных платежей, ожидающих решения.
+admin-payments-header = { $count ->
+    [one] Решения ждёт { $count } ручной платёж:
+    [few] Решения ждут { $count } ручных платежа; ниже самые старые ({ $shown }):
+   *[other] Решения ждут { $count } ручных платежей; ниже самые старые ({ $shown }):
+}
+admin-payment-show-proof = 🖼 Показать подтверждение
+admin-payment-retry = 🔁 Одобрить ещё раз (повтор)
+admin-payment-missing = Ручного платежа #{ $id } не существует.
+admin-payment-already-approved = Ручной платёж #{ $id } уже одобрил администратор { $admin }: больше ничего делать не нужно.
+admin-payment-already-rejected = Ручной платёж #{ $id } уже отклонил администратор { $admin }: больше ничего делать не нужно.
+admin-payment-cannot = Ручной платёж #{ $id } нельзя одобрить в таком виде: { $reason }. Ничего не записано, платёж по-прежнему ждёт решения.
+admin-payment-submit-failed = Ваше одобрение ручного платежа #{ $id } сохранено, но записать его во флот не удалось:
+    { $problems }
+    Нажмите кнопку ниже, чтобы повторить.
+admin-payment-approved-renewal = ✅ Ручной платёж #{ $id } одобрен: { $tenant } оплачен до { $date }. Клиенту сообщено.
+admin-payment-approved-purchase = ✅ Ручной платёж #{ $id } одобрен: { $tenant } создаётся, оплачен до { $date }. Клиенту сообщено.
+admin-payment-change-waiting = Изменение ждёт проверки в PR #{ $number }:
+admin-payment-rejected = ❌ Ручной платёж #{ $id } за { $tenant } отклонён. Клиенту сообщено.
+admin-payment-no-proof-photo = К ручному платежу #{ $id } не приложено фото. Реквизиты: { $reference }
+admin-payment-proof-caption = Подтверждение ручного платежа #{ $id } ({ $tenant })
+admin-search-prompt = Отправьте часть имени клиента, Telegram id владельца или @username. /cancel — отмена.
+admin-search-too-long = Слишком длинный запрос (больше { $max } символов). Отправьте покороче или /cancel.
+admin-search-none = Ни один клиент не подходит под «{ $query }».
+admin-search-results = Найдено клиентов: { $count }; выберите одного (показаны первые { $shown }):
+admin-search-again = 🔎 Искать ещё
+admin-status-active = активен
+admin-status-past-due = просрочен
+admin-status-suspended = приостановлен
+admin-status-cancelled = отменён
+admin-tenant-title = 🏷 { $tenant }
+admin-tenant-title-named = 🏷 { $tenant } ({ $name })
+admin-tenant-owner = Владелец: пользователь Telegram { $id }
+admin-tenant-owner-username = Владелец: пользователь Telegram { $id } (@{ $username })
+admin-tenant-plan = Тариф: { $plan }
+admin-tenant-placement-shared = Размещение: общий сервер { $host }
+admin-tenant-placement-dedicated = Размещение: свой дроплет ({ $size } в { $region })
+admin-tenant-modules = Модули: { $modules }
+admin-tenant-billing = Оплата: { $status }, оплачен до { $date }
+admin-tenant-billing-reason = Причина: { $reason }
+admin-tenant-deploy-unknown = Развёртывание: данных пока нет
+admin-tenant-deploy-running = Развёртывание: работает
+admin-tenant-deploy-pending = Развёртывание: идёт ({ $reason })
+admin-tenant-deploy-failed = Развёртывание: сбой, попыток — { $failures } ({ $reason })
+admin-tenant-suspend = ⏸ Приостановить
+admin-tenant-resume = ▶️ Возобновить
+admin-tenant-retry = 🔁 Повторить развёртывание
+admin-tenant-open = 🏷 Открыть { $tenant }
+admin-tenant-missing = Клиента { $tenant } во флоте нет.
+admin-tenant-suspended = ⏸ { $tenant } приостановлен (коммит { $commit }). Реконсилер останавливает его.
+admin-tenant-resumed = ▶️ { $tenant } возобновлён (коммит { $commit }). Реконсилер запускает его.
+admin-tenant-change-open = Изменение для { $tenant } ждёт проверки в PR #{ $number }:
+admin-tenant-already-suspended = { $tenant } уже приостановлен: менять нечего.
+admin-tenant-already-active = { $tenant } уже активен: менять нечего.
+admin-tenant-retry-done = 🔁 Реконсилер сейчас снова пробует развернуть { $tenant }.
+admin-tenant-retry-nothing = Последнее развёртывание { $tenant } не завершилось сбоем: повторять нечего.
+admin-broadcast-choose = 📣 Кому отправить рассылку?
+admin-broadcast-all = Всем пользователям бота ({ $count })
+admin-broadcast-module = Владельцам ботов с модулем { $module } ({ $count })
+admin-broadcast-audience-all = всем пользователям бота
+admin-broadcast-audience-module = владельцам ботов с модулем { $module }
+admin-broadcast-unknown-module = Модуля { $module } нет в каталоге.
+admin-broadcast-prompt = Отправьте текст рассылки ({ $audience }): обычный текст до { $max } символов. /cancel — отмена.
+admin-broadcast-too-long = Рассылка — это обычный текст от 1 до { $max } символов. Отправьте его ещё раз или /cancel.
+admin-broadcast-preview = Предпросмотр ({ $audience }): получателей — { $count }. Они получат сообщение ниже. Нажмите «Отправить».
+admin-broadcast-send = 📣 Отправить ({ $count })
+admin-broadcast-sent = 📣 Рассылка поставлена в очередь, получателей — { $count }; каждый получит её один раз.
+admin-broadcast-stale = Этот предпросмотр устарел: рассылка уже отправлена или отменена. Начните новую из админки.
+admin-broadcast-waiting = Выше ждёт предпросмотр рассылки: сначала нажмите «Отправить» или «Отмена».
+notify-admin-manual-payment-renewal = 💳 Ручной платёж #{ $id }: продление { $tenant }
+notify-admin-manual-payment-purchase = 💳 Ручной платёж #{ $id }: покупка нового бота { $tenant }
+notify-admin-manual-payment-amount = Сумма: { $amount }
+notify-admin-manual-payment-from = От: пользователь Telegram { $id }
+notify-admin-manual-payment-from-username = От: пользователь Telegram { $id } (@{ $username })
+notify-admin-manual-payment-reference = Реквизиты: { $reference }
+notify-admin-manual-payment-photo = Подтверждение: фото (кнопка «Показать подтверждение»)
+notify-admin-manual-payment-no-photo = Подтверждение: без фото
+notify-manual-approved-renewal = ✅ Ваш платёж { $amount } за { $tenant } подтверждён. Оплачено до { $date }. Спасибо!
+notify-manual-approved-renewal-undated = ✅ Ваш платёж { $amount } за { $tenant } подтверждён. Спасибо!
+notify-manual-approved-purchase = ✅ Ваш платёж { $amount } подтверждён. Мы уже настраиваем вашего бота { $tenant } и сообщим, когда он заработает.
+notify-manual-rejected = Не удалось подтвердить ваш платёж { $amount } за { $tenant }. Если вы оплатили, отправьте подтверждение ещё раз или напишите в поддержку.
