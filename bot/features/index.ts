@@ -1,4 +1,6 @@
 import type { Feature } from '../feature.js';
+import { buyFeature } from './buy/index.js';
+import { manualPaymentFeature } from './manual-payment/index.js';
 import { myBotsFeature } from './my-bots/index.js';
 import type { BotDeps } from '../ports.js';
 
@@ -8,4 +10,6 @@ import type { BotDeps } from '../ports.js';
  */
 export const FEATURES: readonly ((deps: BotDeps) => Feature)[] = [
   myBotsFeature,
+  buyFeature,
+  manualPaymentFeature,
 ];

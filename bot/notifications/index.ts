@@ -2,6 +2,7 @@ import { ADMIN_ALERT_RENDERERS } from './admin-alerts.js';
 import { BILLING_RENDERERS } from './billing.js';
 import { DEPLOY_RENDERERS } from './deploy.js';
 import { OPERATION_RENDERERS } from './operations.js';
+import { PURCHASE_RENDERERS } from './purchase.js';
 import type { Renderer, Renderers } from './types.js';
 
 /**
@@ -13,6 +14,7 @@ const GROUPS: readonly Renderers[] = [
   DEPLOY_RENDERERS,
   BILLING_RENDERERS,
   ADMIN_ALERT_RENDERERS,
+  PURCHASE_RENDERERS,
 ];
 
 export const RENDERERS: ReadonlyMap<string, Renderer> = new Map(GROUPS.flatMap((g) => Object.entries(g)));
