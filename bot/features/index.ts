@@ -1,4 +1,5 @@
 import type { Feature } from '../feature.js';
+import { adminFeature } from './admin/index.js';
 import { buyFeature } from './buy/index.js';
 import { manualPaymentFeature } from './manual-payment/index.js';
 import { myBotsFeature } from './my-bots/index.js';
@@ -12,4 +13,5 @@ export const FEATURES: readonly ((deps: BotDeps) => Feature)[] = [
   myBotsFeature,
   buyFeature,
   manualPaymentFeature,
+  adminFeature,
 ];

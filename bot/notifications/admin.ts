@@ -1,7 +1,9 @@
 import { z } from 'zod';
 import { dataOf } from '../features/admin/callback-data.js';
 import { MENU } from '../main-menu.js';
-import { PayloadError, type Rendered, type RenderedButton, type Renderers, type Translate } from './types.js';
+import { dayOf, formatMoney, Instant, Money } from './money.js';
+import { parsePayload as parse } from './payload.js';
+import type { Rendered, RenderedButton, Renderers, Translate } from './types.js';
 
 /**
  * Messages of the admin side and of its decisions:
@@ -11,14 +13,13 @@ import { PayloadError, type Rendered, type RenderedButton, type Renderers, type 
  * - `broadcast`: an admin's text, as typed, to each recipient.
  */
 
-const Amount = z.object({ amount: z.number().int().nonnegative(), currency: z.string().regex(/^[A-Za-z]{3}$/) });
 const TenantName = z.string().min(1).max(64);
 
 const ManualPaymentPayload = z.object({
   paymentId: z.number().int().positive(),
   tenant: TenantName,
   kind: z.enum(['purchase', 'renewal']),
-  amount: Amount,
+  amount: Money,
   reference: z.string().max(1000).optional(),
   hasPhoto: z.boolean(),
   from: z.object({ id: z.number().int().positive(), username: z.string().max(64).optional() }),
@@ -29,33 +30,13 @@ const DecisionPayload = z.object({
   paymentId: z.number().int().positive(),
   tenant: TenantName,
   kind: z.enum(['purchase', 'renewal']),
-  amount: Amount,
+  amount: Money,
   /** The end of the approved period (approvals). */
-  paidThrough: z.string().optional(),
+  paidThrough: Instant.optional(),
 });
 export type ManualDecisionNotice = z.infer<typeof DecisionPayload>;
 
 const BroadcastPayload = z.object({ text: z.string().min(1).max(4096) });
-
-function parse<T>(schema: z.ZodType<T>, kind: string, payload: unknown): T {
-  const parsed = schema.safeParse(payload);
-  if (!parsed.success) throw new PayloadError(`${kind}: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(payload)'}: ${i.message}`).join('; ')}`);
-  return parsed.data;
-}
-
-/** Currencies Stripe counts in whole units (no cents). */
-const ZERO_DECIMAL = new Set(['bif', 'clp', 'djf', 'gnf', 'jpy', 'kmf', 'krw', 'mga', 'pyg', 'rwf', 'ugx', 'vnd', 'vuv', 'xaf', 'xof', 'xpf']);
-
-/** `12.50 USD` from minor units, without floating point. */
-export function formatMoney(money: { readonly amount: number; readonly currency: string }): string {
-  const currency = money.currency.toUpperCase();
-  if (ZERO_DECIMAL.has(money.currency.toLowerCase())) return `${money.amount} ${currency}`;
-  const cents = String(money.amount % 100).padStart(2, '0');
-  return `${Math.floor(money.amount / 100)}.${cents} ${currency}`;
-}
-
-/** `2026-05-04` from an instant; dates in messages are UTC days. */
-export const dayOf = (instant: string): string => instant.slice(0, 10);
 
 /** What an admin sees of a manual payment waiting for a decision: the outbox message and the admin list alike. */
 export function manualPaymentView(p: ManualPaymentNotice, t: Translate): Rendered {

@@ -1,3 +1,4 @@
+import { ADMIN_RENDERERS } from './admin.js';
 import { ADMIN_ALERT_RENDERERS } from './admin-alerts.js';
 import { BILLING_RENDERERS } from './billing.js';
 import { DEPLOY_RENDERERS } from './deploy.js';
@@ -15,6 +16,7 @@ const GROUPS: readonly Renderers[] = [
   BILLING_RENDERERS,
   ADMIN_ALERT_RENDERERS,
   PURCHASE_RENDERERS,
+  ADMIN_RENDERERS,
 ];
 
 export const RENDERERS: ReadonlyMap<string, Renderer> = new Map(GROUPS.flatMap((g) => Object.entries(g)));

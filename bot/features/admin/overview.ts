@@ -1,7 +1,7 @@
 import type { Fleet } from '../../../fleet/model.js';
 import type { BillingStatus, Money } from '../../../fleet/schema/index.js';
 import type { BotContext } from '../../context.js';
-import { formatMoney } from '../../notifications/admin.js';
+import { formatMoney } from '../../notifications/money.js';
 import type { RenderedButton, Translate } from '../../notifications/index.js';
 import type { BotDeps, DeployStatus } from '../../ports.js';
 import { dataOf } from './callback-data.js';

@@ -1,6 +1,7 @@
 import { ManualPaymentError, manualPaymentChange, type ManualPaymentPlan } from '../../../billing/manual-payment.js';
 import type { BotContext } from '../../context.js';
-import { dayOf, manualPaymentView, type ManualDecisionNotice, type ManualPaymentNotice } from '../../notifications/admin.js';
+import { manualPaymentView, type ManualDecisionNotice, type ManualPaymentNotice } from '../../notifications/admin.js';
+import { dayOf } from '../../notifications/money.js';
 import type { RenderedButton, Translate } from '../../notifications/index.js';
 import type { BotDeps, ManualPayment } from '../../ports.js';
 import { dataOf } from './callback-data.js';

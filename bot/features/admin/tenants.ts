@@ -2,7 +2,7 @@ import type { ChangeRequestInput } from '../../../fleet/changes/index.js';
 import type { Fleet, TenantRecord } from '../../../fleet/model.js';
 import type { BillingStatus } from '../../../fleet/schema/index.js';
 import type { BotContext } from '../../context.js';
-import { dayOf } from '../../notifications/admin.js';
+import { dayOf } from '../../notifications/money.js';
 import type { Rendered, RenderedButton, Translate } from '../../notifications/index.js';
 import type { BotDeps, DeployStatus } from '../../ports.js';
 import { dataOf } from './callback-data.js';
