@@ -5,6 +5,7 @@
 import { parse } from 'yaml';
 import { MAIN, type PullRequest } from '../../../fleet/repo/types.js';
 import type { BotWorld } from '../../../test/telegram/bot-world.js';
+import type { BotMessage, TestUser } from '../../../test/telegram/user.js';
 
 /** The text of `path` at `commit` (main when absent), or undefined when the file is not there. */
 export async function fileAt(world: BotWorld, path: string, commit?: string): Promise<string | undefined> {
@@ -59,4 +60,18 @@ export async function eventually(test: () => Promise<boolean> | boolean, what: s
     if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 30));
   }
+}
+
+/** Sends `text` and waits for a new bot message that contains `expected`. */
+export async function sendAndWait(user: TestUser, text: string, expected: string): Promise<BotMessage> {
+  const before = new Set((await user.messages()).map((m) => m.messageId));
+  await user.send(text);
+  return user.waitFor((m) => !before.has(m.messageId) && m.text.includes(expected));
+}
+
+/** /mybots, then the bot's button: the list message, edited into that bot's view. */
+export async function openBot(user: TestUser, slug: string): Promise<BotMessage> {
+  const list = await sendAndWait(user, '/mybots', 'Your bots');
+  await user.pressData(list, `my:bot:${slug}`);
+  return user.waitFor((m) => m.messageId === list.messageId && m.text.includes(`🤖 ${slug}`) && m.text.includes('Chats and channels:'));
 }
