@@ -9,13 +9,19 @@ export const WAIT_LIMIT_MS = 30 * 60_000;
 
 const CANCEL = /^\/cancel(?:@\w+)?\s*$/;
 
+/** A command the user typed (a forwarded post that happens to start with "/" is not one). */
+function isCommand(ctx: Context): boolean {
+  const message = ctx.message;
+  return message?.text?.startsWith('/') === true && message.forward_origin === undefined;
+}
+
 export function isCancel(ctx: Context): boolean {
-  return ctx.message?.text !== undefined && CANCEL.test(ctx.message.text);
+  return isCommand(ctx) && CANCEL.test(ctx.message?.text ?? '');
 }
 
 /** A command or a button press: the user has moved on to something else. */
 export function isElsewhere(ctx: Context): boolean {
-  return ctx.callbackQuery !== undefined || ctx.message?.text?.startsWith('/') === true;
+  return ctx.callbackQuery !== undefined || isCommand(ctx);
 }
 
 /**

@@ -11,8 +11,10 @@ export interface View {
   readonly keyboard: InlineKeyboard;
 }
 
-/** Bots described in full in the list; all of them get a button (Telegram caps a message at 4096 characters). */
-const LISTED_IN_FULL = 15;
+/** Telegram's limit is 4096 characters; what does not fit is left to the bots' own buttons. */
+const LIST_TEXT_MAX = 3800;
+/** Bots whose status is looked up for the list at most (each is a database read). */
+const LISTED_AT_MOST = 30;
 
 /** Every bot the user owns, read from main now: billing and deploy status, plan, modules. */
 export async function listView(ctx: BaseContext, userId: number): Promise<View> {
@@ -20,13 +22,21 @@ export async function listView(ctx: BaseContext, userId: number): Promise<View> 
   const locale = await ctx.i18n.getLocale();
   const mine = ownedTenants(fleet, userId);
   if (mine.length === 0) return { text: ctx.t('my-list-empty'), keyboard: new InlineKeyboard().text(ctx.t('menu-buy'), MENU.buy) };
-  const shown = mine.slice(0, LISTED_IN_FULL);
-  const deploys = await Promise.all(shown.map((r) => ctx.deps.deploys.get(r.slug)));
-  const blocks = shown.map((record, i) => botSummary(ctx, locale, fleet, record, deploys[i] ?? null));
-  if (mine.length > shown.length) blocks.push(ctx.t('my-list-more', { count: mine.length - shown.length }));
+  const candidates = mine.slice(0, LISTED_AT_MOST);
+  const deploys = await Promise.all(candidates.map((r) => ctx.deps.deploys.get(r.slug)));
+  const blocks = [ctx.t('my-list-title')];
+  let length = blocks[0]!.length;
+  for (const [i, record] of candidates.entries()) {
+    const block = botSummary(ctx, locale, fleet, record, deploys[i] ?? null);
+    if (length + block.length + 2 > LIST_TEXT_MAX) break;
+    blocks.push(block);
+    length += block.length + 2;
+  }
+  const described = blocks.length - 1;
+  if (mine.length > described) blocks.push(ctx.t('my-list-more', { count: mine.length - described }));
   const keyboard = new InlineKeyboard();
   for (const record of mine) keyboard.text(ctx.t('my-button-open', { bot: record.slug }), myData({ verb: 'bot', slug: record.slug })).row();
-  return { text: [ctx.t('my-list-title'), ...blocks].join('\n\n'), keyboard };
+  return { text: blocks.join('\n\n'), keyboard };
 }
 
 /** One bot and what can be done with it. */
