@@ -2,7 +2,7 @@ import { Composer, InlineKeyboard } from 'grammy';
 import semver from 'semver';
 import { latestVersion } from '../../../fleet/changes/catalog.js';
 import { CORE_MODULE } from '../../../fleet/schema/index.js';
-import type { BaseContext, BotContext } from '../../context.js';
+import type { BotContext } from '../../context.js';
 import { changeId, ownedTenant, requester } from './access.js';
 import { myData, parseUpdateNow, ref, resolveRef, UPDATE_NOW } from './callback-data.js';
 import { moduleDescription, moduleTitle } from './render.js';
@@ -18,8 +18,6 @@ import { submitAndReport } from './submit.js';
  */
 export function modules(): Composer<BotContext> {
   const composer = new Composer<BotContext>();
-  const back = (ctx: BaseContext, slug: string) => new InlineKeyboard().text(ctx.t('my-button-back-bot'), myData({ verb: 'bot', slug }));
-
   onTenantAction(composer, 'mods', async (ctx, _action, { fleet, record, locale }) => {
     await ctx.answerCallbackQuery();
     const slug = record.slug;
@@ -84,7 +82,6 @@ export function modules(): Composer<BotContext> {
     const module = resolveRef(action.module, removable(record.tenant.modules));
     if (module === null) return OUTDATED;
     await ctx.answerCallbackQuery();
-    await ctx.editMessageReplyMarkup({ reply_markup: back(ctx, record.slug) });
     const what = ctx.t('my-what-remove', { module: moduleTitle(fleet, module, locale), bot: record.slug });
     await submitAndReport(ctx, record.slug, {
       kind: 'module.remove',

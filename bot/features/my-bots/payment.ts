@@ -2,8 +2,7 @@ import { Composer, InlineKeyboard } from 'grammy';
 import type { BotContext } from '../../context.js';
 import { manualRenewalData, myData } from './callback-data.js';
 import { formatDate, formatMoney, planTitle } from './render.js';
-import type { MyCallbackContext, Owned } from './route.js';
-import { onTenantAction } from './route.js';
+import { type MyCallbackContext, onTenantAction, type Owned } from './route.js';
 import { show } from './show.js';
 import type { View } from './views.js';
 
