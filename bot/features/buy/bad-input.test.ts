@@ -142,4 +142,24 @@ describe('the purchase and bad input (emulator)', () => {
     world.emulator.channelMembers.get('@acme_news')?.add(300_010);
     await after(gil, () => gil.send('/buy'), 'choose a plan');
   });
+
+  it('asks for another name when the chosen one was taken while the token was fetched, and keeps the rest', async (ctx) => {
+    const world = await startBotWorld(ctx);
+    world.emulator.customerBots.set(TOKEN, { id: 7_234_567_890, username: 'hal_shop_bot' });
+    const hal = world.user(300_011, { firstName: 'Hal' });
+    await after(hal, () => hal.send('/buy'), 'choose a plan');
+    await after(hal, () => hal.press('Basic'), 'Now choose a name');
+    await after(hal, () => hal.send('hal-shop'), 'Choose the modules');
+    await hal.press('Welcome messages');
+    await hal.waitFor((m) => m.buttons.flat().some((b) => b.text === '✅ Welcome messages'));
+    await after(hal, () => hal.press('Continue'), 'Last step');
+    // Another customer's order for the same name lands first.
+    await world.deps.orders.put({ tenant: 'hal-shop', telegramUserId: 300_012, plan: 'pro', modules: [], chats: [], secrets: { BOT_TOKEN: await sealValue(TEST_RECIPIENT, 'x') }, createdAt: '2026-03-15T00:00:00Z' });
+    await after(hal, () => hal.send(TOKEN), 'Someone else has just taken the name hal-shop');
+    const saved = await after(hal, () => hal.send('hal-shop-2'), 'Your order is saved');
+    expect(saved.text).toContain('Name: hal-shop-2\nPlan: Basic — $5.00/month\nModules: Multi-bot, Welcome messages');
+    expect(await world.deps.orders.get('hal-shop-2')).toMatchObject({ telegramUserId: 300_011, botUsername: 'hal_shop_bot', modules: [{ name: 'core' }, { name: 'welcome' }] });
+    // The other customer's order is untouched.
+    expect(await world.deps.orders.get('hal-shop')).toMatchObject({ telegramUserId: 300_012, plan: 'pro' });
+  });
 });

@@ -1,15 +1,16 @@
 import { InlineKeyboard } from 'grammy';
 import { BUY_DATA, edit, type Flow, MODULE_DATA } from './flow.js';
-import { chosenModules, type ModuleOffer, type PlanOffer, type Refusal, textIn, toggle } from './offer.js';
+import { type ChosenModule, chosenModules, type ModuleOffer, OfferInconsistentError, type PlanOffer, type Refusal, textIn, toggle } from './offer.js';
 
 /**
  * Step 3: the optional modules as toggle buttons on one message, edited in place; the
  * multi-bot (`core`) is always in. A switch the plan's limit or a module's requirements forbid
  * is refused with the reason, as an alert on the button. Skipped when nothing can be chosen.
+ * Returns the order's modules, `core` first, pinned to the versions offered.
  */
-export async function chooseModules(flow: Flow, plan: PlanOffer): Promise<string[]> {
+export async function chooseModules(flow: Flow, plan: PlanOffer): Promise<ChosenModule[]> {
   const { t, offer } = flow;
-  if (offer.modules.length === 0 || plan.maxModules < 2) return [];
+  if (offer.modules.length === 0 || plan.maxModules < 2) return pinned(chosenModules(offer, []));
   let selected: readonly string[] = [];
   const prompt = await flow.ctx.reply(modulesText(flow, plan), { reply_markup: keyboard(flow, selected) });
   for (;;) {
@@ -24,7 +25,7 @@ export async function chooseModules(flow: Flow, plan: PlanOffer): Promise<string
       }
       await input.ctx.answerCallbackQuery();
       await edit(flow, prompt.message_id, t('buy-modules-chosen', { modules: titles(flow, chosen.modules.map((m) => m.name)) }));
-      return [...selected];
+      return chosen.modules;
     }
     const name = MODULE_DATA.exec(input.data)?.[1];
     const result = name === undefined ? ({ ok: false, reason: 'unknown' } as const) : toggle(offer, plan, selected, name);
@@ -36,6 +37,12 @@ export async function chooseModules(flow: Flow, plan: PlanOffer): Promise<string
     await input.ctx.answerCallbackQuery();
     await flow.ctx.api.editMessageReplyMarkup(flow.chat, prompt.message_id, { reply_markup: keyboard(flow, selected) });
   }
+}
+
+/** Core alone always runs: offerOf() offers no core that requires anything. */
+function pinned(chosen: ReturnType<typeof chosenModules>): ChosenModule[] {
+  if ('problem' in chosen) throw new OfferInconsistentError(`the multi-bot alone cannot run: ${chosen.problem}`);
+  return chosen.modules;
 }
 
 function modulesText(flow: Flow, plan: PlanOffer): string {

@@ -38,6 +38,14 @@ describe('offerOf', () => {
     expect(offer.manual).toEqual({ enabled: true, instructions: 'Pay by bank transfer.' });
   });
 
+  it('sells nothing when the multi-bot cannot run on its own', () => {
+    const needy = fleetWith((m) => {
+      const v = m.catalog.core?.versions['1.1.0'];
+      if (v) v.requires = { welcome: '^1' };
+    });
+    expect(offerOf(needy, true)).toMatchObject({ core: null, modules: [] });
+  });
+
   it('leaves out plans nobody could pay for', () => {
     const noManual = fleetWith((m) => void (m.fleet.billing = { manualPayments: { enabled: false } }));
     expect(offerOf(noManual, true).plans.map((p) => p.name)).toEqual(['basic']);

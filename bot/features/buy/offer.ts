@@ -37,7 +37,7 @@ export interface ModuleOffer {
 
 export interface Offer {
   readonly plans: readonly PlanOffer[];
-  /** Null when the catalog has no `core`: nothing can be sold. */
+  /** Null when the catalog has no usable `core`: nothing can be sold. */
   readonly core: ModuleOffer | null;
   /** The optional modules, in name order. */
   readonly modules: readonly ModuleOffer[];
@@ -58,16 +58,20 @@ export function offerOf(fleet: Fleet, stripe: boolean): Offer {
     if (version === undefined) continue;
     latest.set(name, { name, title: entry.title, ...(entry.description ? { description: entry.description } : {}), version, requires: entry.versions[version]?.requires ?? {} });
   }
-  const core = latest.get(CORE_MODULE) ?? null;
-  return { plans, core, modules: core === null ? [] : installable(latest), manual: { enabled: manual.enabled, ...(manual.instructions ? { instructions: manual.instructions } : {}) }, stripe };
+  const usable = installable(latest);
+  // The multi-bot must run on its own: a core that requires another module is not sold.
+  const found = usable.get(CORE_MODULE);
+  const core = found !== undefined && Object.keys(found.requires).length === 0 ? found : null;
+  const modules = core === null ? [] : [...usable.values()].filter((m) => m.name !== CORE_MODULE).sort((a, b) => a.name.localeCompare(b.name));
+  return { plans, core, modules, manual: { enabled: manual.enabled, ...(manual.instructions ? { instructions: manual.instructions } : {}) }, stripe };
 }
 
 /**
- * The optional modules whose requirements hold at the newest versions: every module they require
+ * The modules whose requirements hold at the newest versions: every module they require
  * is in the catalog at a version in range and is itself installable. Found by removing what
  * fails until nothing more does, so a chain (a needs b needs an old core) goes as a whole.
  */
-function installable(latest: ReadonlyMap<string, ModuleOffer>): ModuleOffer[] {
+function installable(latest: ReadonlyMap<string, ModuleOffer>): Map<string, ModuleOffer> {
   const left = new Map(latest);
   for (let changed = true; changed; ) {
     changed = false;
@@ -82,8 +86,12 @@ function installable(latest: ReadonlyMap<string, ModuleOffer>): ModuleOffer[] {
       }
     }
   }
-  left.delete(CORE_MODULE);
-  return [...left.values()].sort((a, b) => a.name.localeCompare(b.name));
+  return left;
+}
+
+/** The offer contradicts itself (a chosen set that toggle() allowed does not run): a bug, not bad input. */
+export class OfferInconsistentError extends Error {
+  override readonly name = 'OfferInconsistentError';
 }
 
 export const textIn = (text: Localized, locale: Locale): string => text[locale] ?? text.en;
@@ -118,10 +126,15 @@ export function toggle(offer: Offer, plan: PlanOffer, selected: readonly string[
   return { ok: true, selected: [...selected, name].sort() };
 }
 
-/** The modules of the order, `core` first, each pinned to the version offered; null with the problem when they cannot run together. */
-export function chosenModules(offer: Offer, selected: readonly string[]): { modules: { name: string; version: string }[] } | { problem: string } {
+export interface ChosenModule {
+  readonly name: string;
+  readonly version: string;
+}
+
+/** The modules of the order, `core` first, each pinned to the version offered; the problem when they cannot run together. */
+export function chosenModules(offer: Offer, selected: readonly string[]): { modules: ChosenModule[] } | { problem: string } {
   const all = [offer.core, ...selected.map((s) => offer.modules.find((m) => m.name === s))];
-  const modules: { name: string; version: string }[] = [];
+  const modules: ChosenModule[] = [];
   for (const m of all) {
     if (m === undefined || m === null) return { problem: 'a chosen module is no longer offered' };
     modules.push({ name: m.name, version: m.version });

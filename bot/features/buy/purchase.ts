@@ -1,19 +1,19 @@
 import type { I18n } from '@grammyjs/i18n';
 import type { BaseContext } from '../../context.js';
 import { localeFor } from '../../i18n.js';
+import { MENU } from '../../main-menu.js';
 import type { BotDeps } from '../../ports.js';
+import { MAX_TEXT } from '../fallback.js';
 import { BUY_DATA, edit, type Flow } from './flow.js';
 import { asker, type FlowConversation, type InnerContext } from './input.js';
-import { MENU } from '../../main-menu.js';
 import { chooseModules, titles } from './modules-step.js';
 import { chooseName } from './name-step.js';
-import { chosenModules, offerOf } from './offer.js';
+import { offerOf } from './offer.js';
 import { saveOrder } from './order.js';
 import { offerPayment } from './payment-step.js';
 import { choosePlan, planLabel } from './plan-step.js';
-import { askToken } from './token-step.js';
 import type { TokenSteps } from './token-guard.js';
-import { MAX_TEXT } from '../fallback.js';
+import { askToken } from './token-step.js';
 
 export const BUY_CONVERSATION = 'buy';
 
@@ -62,19 +62,20 @@ export async function purchase(conversation: FlowConversation, ctx: InnerContext
 
   const plan = await choosePlan(flow);
   let name = await chooseName(flow);
-  const selected = await chooseModules(flow, plan);
-  const chosen = chosenModules(setup.offer, selected);
-  if ('problem' in chosen) throw new Error(`the modules chosen for ${name} do not fit together: ${chosen.problem}`);
+  const modules = await chooseModules(flow, plan);
   const token = await askToken(flow);
   const bot = `@${token.username}`;
 
-  await edit(flow, token.progressMessageId, t('buy-token-ok', { bot }));
+  let progress = token.progressMessageId;
+  await edit(flow, progress, t('buy-token-ok', { bot }));
   for (;;) {
-    const facts = { tenant: name, telegramUserId: user.id, telegramUsername: user.username, botUsername: token.username, plan: plan.name, modules: chosen.modules, sealedToken: token.sealed };
+    const facts = { tenant: name, telegramUserId: user.id, telegramUsername: user.username, botUsername: token.username, plan: plan.name, modules, sealedToken: token.sealed };
     if (await conversation.external(() => saveOrder(deps, facts))) break;
-    // Taken while the token was fetched: the rest of the order stands, only the name is asked again.
+    // Taken while the token was fetched: the rest of the order stands, only the name is asked again,
+    // and the order is shown below the new name rather than on the message above it.
     name = await chooseName(flow, t('buy-name-taken-meanwhile', { name }));
+    progress = (await ctx.reply(t('buy-token-ok', { bot }))).message_id;
   }
-  const summary = t('buy-order-saved', { bot, name, plan: planLabel(flow, plan), modules: titles(flow, chosen.modules.map((m) => m.name)) });
-  await offerPayment(flow, { tenant: name, plan, summary, messageId: token.progressMessageId });
+  const summary = t('buy-order-saved', { bot, name, plan: planLabel(flow, plan), modules: titles(flow, modules.map((m) => m.name)) });
+  await offerPayment(flow, { tenant: name, plan, summary, messageId: progress });
 }

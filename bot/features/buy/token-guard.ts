@@ -1,4 +1,4 @@
-import { GrammyError, type MiddlewareFn } from 'grammy';
+import { GrammyError, type MiddlewareFn, type StorageAdapter } from 'grammy';
 import { z } from 'zod';
 import type { BotContext } from '../../context.js';
 import type { BotDeps, TokenCheck } from '../../ports.js';
@@ -46,7 +46,7 @@ export function tokenOutcomeOf(message: object): TokenOutcome | null {
  * conversation does.
  */
 export class TokenSteps {
-  private readonly adapter;
+  private readonly adapter: StorageAdapter<{ readonly since: string }>;
 
   constructor(deps: BotDeps) {
     this.adapter = deps.storage.adapter<{ readonly since: string }>('buy-token-step:');
