@@ -80,7 +80,7 @@ describe('manual payments (emulator)', () => {
   });
 
   it('two admins approving at once record the payment once; the second is told who was first', async (ctx) => {
-    const world = await startBotWorld(ctx, { features: [adminFeature], now, manifests: (m) => void m.fleet.admins.push(SECOND_ADMIN) });
+    const world = await startBotWorld(ctx, { features: [adminFeature], now, manifests: (m) => void (m.fleet.admins = [...(m.fleet.admins ?? []), SECOND_ADMIN]) });
     const id = await submitPayment(world);
     const ada = world.user(ADMIN);
     const bob = world.user(SECOND_ADMIN);
@@ -104,7 +104,7 @@ describe('manual payments (emulator)', () => {
   });
 
   it('rejecting tells the customer and writes nothing to the fleet; a later approval by another admin is refused', async (ctx) => {
-    const world = await startBotWorld(ctx, { features: [adminFeature], now, manifests: (m) => void m.fleet.admins.push(SECOND_ADMIN) });
+    const world = await startBotWorld(ctx, { features: [adminFeature], now, manifests: (m) => void (m.fleet.admins = [...(m.fleet.admins ?? []), SECOND_ADMIN]) });
     const id = await submitPayment(world, { tenant: DEDICATED_TENANT, telegramUserId: 200_002, photoFileId: null, reference: 'IBAN transfer 42', amount: 2000 });
     const head = await world.fleet.repo.head('main');
     const ada = world.user(ADMIN);

@@ -142,7 +142,9 @@ export async function changeStatus(ctx: BotContext, deps: BotDeps, op: 'suspend'
   await withProgress(ctx, async () => {
     const open = { text: t('admin-tenant-open', { tenant: slug }), data: dataOf({ type: 'tenant', op: 'show', slug }) };
     if (!(await deps.fleet.current()).tenants.has(slug)) return { text: t('admin-tenant-missing', { tenant: slug }), buttons: [[backHome(t)]] };
-    const pressed = ctx.callbackQuery?.message?.message_id ?? 0;
+    // Buttons on the bot's own messages always name their message; the query id is a fallback
+    // that keeps two presses without one from sharing a request id.
+    const pressed = ctx.callbackQuery?.message?.message_id ?? `q${ctx.callbackQuery?.id ?? ctx.update.update_id}`;
     const common = {
       id: `admin-${op}:${slug}:${chatId}-${pressed}`,
       slug,
