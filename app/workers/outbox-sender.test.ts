@@ -376,6 +376,24 @@ describe('outbox sender', () => {
     expect(w.logged.join('\n')).toContain('database credentials sent (once)');
   });
 
+  it('credentials that cannot be derived hold back no running message: it goes alone, and a later one brings them', async (ctx) => {
+    const tg = await emulator(ctx);
+    const w = await world(ctx, tg.apiRoot);
+    let broken = true;
+    const identity = new Secret(await generateX25519Identity());
+    const real = tenantDatabaseCredentials({ identity, adminUrl: new Secret(w.db.url), stackHost: null });
+    const deps = w.deps({ databaseCredentials: (tenant) => (broken ? Promise.reject(new Error('the age identity is unreadable')) : real(tenant)) });
+    await w.queue('alpha-shop:running:r1', OWNER, 'deploy.running', { tenant: 'alpha-shop' });
+    expect(await sendDue(deps)).toMatchObject({ sent: 1 });
+    expect(w.logged.join('\n')).toContain('database credentials could not be derived; sent later');
+    expect((await w.db.pool.query(`SELECT * FROM credentials_sent`)).rows).toEqual([]);
+    broken = false;
+    await w.queue('alpha-shop:running:r2', OWNER, 'deploy.running', { tenant: 'alpha-shop' });
+    await drain(deps);
+    const texts = (await new TestUser(tg, TOKEN, OWNER).messages()).map((m) => m.text.split('\n')[0]);
+    expect(texts).toEqual(['✅ Your bot alpha-shop is up and running!', '✅ Your bot alpha-shop is up and running!', '🔐 The database of your bot alpha-shop:']);
+  });
+
   it('credentials Telegram refused are not recorded as sent: the retry sends them, and the running message only once', async (ctx) => {
     let refuse = true;
     const api = await fakeBotApi(ctx, (call, res) =>

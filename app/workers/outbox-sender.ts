@@ -179,7 +179,20 @@ function extrasFor(deps: OutboxSenderDeps): RenderExtras {
   return {
     // Sent (or claimed) before: not derived again, and the renderer adds no second message.
     databaseCredentials:
-      resolve === null ? null : async (tenant) => ((await deps.pool.query(sql.credentialsKnown, [tenant])).rows.length > 0 ? null : resolve(tenant)),
+      resolve === null
+        ? null
+        : async (tenant) => {
+            if ((await deps.pool.query(sql.credentialsKnown, [tenant])).rows.length > 0) return null;
+            try {
+              return await resolve(tenant);
+            } catch (error) {
+              // The message they ride on (the bot is running) matters more: it goes without them,
+              // and the next deploy.running of the tenant tries again. The resolver's errors name
+              // no password (reconciler/resources/tenant-db/errors.ts).
+              deps.log.warn({ tenant, err: redact(error instanceof Error ? `${error.name}: ${error.message}` : String(error), deps.token) }, 'database credentials could not be derived; sent later');
+              return null;
+            }
+          },
     botUsername: async (tenant) => {
       const row = (await deps.pool.query<{ username: string | null }>(sql.botUsername, [tenant])).rows[0];
       return row?.username ?? null;
