@@ -32,7 +32,7 @@ import { classifyCall, editText, keyboard, redact, RenderedButtonError } from '.
  * Each row is sent once: it is marked sent right after Telegram accepted it. The one window
  * for a duplicate is a crash between Telegram's answer and that update: the lease runs out and
  * the row is sent again — as a new message for plain rows; for topic rows the retry is an edit to
- * the same text, which changes nothing. Credentials are claimed before they are sent, so that
+ * the same text, which changes nothing (a topic is closed only after its closing row is marked). Credentials are claimed before they are sent, so that
  * window loses them rather than sending them twice (migrations/0004_outbox_delivery.sql).
  */
 
@@ -166,6 +166,8 @@ async function deliver(deps: OutboxSenderDeps, row: ClaimedRow): Promise<Outcome
       await sendCredentials(deps, row, chat, rendered.credentials.tenant, rendered.credentials.text);
     }
     await deps.pool.query(sql.markSent, [row.id, messageId, deps.now()]);
+    // Closed only once the row is done: until then a retry finds the message and edits it.
+    if (rendered.topic !== undefined && rendered.closesTopic === true) await deps.pool.query(sql.closeTopic, [chat, rendered.topic]);
     deps.log.info(ctx, 'outbox message sent');
     return 'sent';
   } catch (error) {
@@ -216,10 +218,7 @@ async function sendMain(deps: OutboxSenderDeps, chat: number, rendered: Rendered
     const sent = await deps.limiter.schedule(chat, () => deps.api.sendMessage(chat, rendered.text, markup === undefined ? {} : { reply_markup: markup }));
     messageId = sent.message_id;
   }
-  if (topic !== undefined) {
-    if (rendered.closesTopic === true) await deps.pool.query(sql.closeTopic, [chat, topic]);
-    else await deps.pool.query(sql.putTopicMessage, [chat, topic, messageId, deps.now()]);
-  }
+  if (topic !== undefined) await deps.pool.query(sql.putTopicMessage, [chat, topic, messageId, deps.now()]);
   return messageId;
 }
 
