@@ -10,19 +10,25 @@ import { MigrationError, migrate, pendingSql } from './migrate.js';
 
 const CONTROL_TABLES = [
   'audit_log',
+  'bot_state',
+  'credentials_sent',
   'events',
   'host_keys',
+  'manual_payments',
   'orders',
   'outbox',
   'pgmigrations',
   'processed_events',
+  'progress_messages',
   'reconcile_operations',
   'reconcile_steps',
   'reconciler_locks',
   'stripe_events',
+  'telegram_users',
+  'tenant_operations',
   'tenant_status',
 ];
-const MIGRATIONS = ['0001_control_schema', '0002_billing'];
+const MIGRATIONS = ['0001_control_schema', '0002_billing', '0003_bot', '0004_outbox_delivery'];
 
 const tables = async (pool: pg.Pool) =>
   (await pool.query<{ t: string }>(`select tablename as t from pg_tables where schemaname = 'public' order by 1`)).rows.map((r) => r.t);
