@@ -9,15 +9,17 @@ import { openFleetRepo } from './fleet-repo.js';
 import { healthRoutes } from './http/routes/health.js';
 import { stripeWebhookRoutes } from './http/routes/stripe.js';
 import { type RouteGroup, startHttpServer } from './http/server.js';
+import { tenantDatabaseCredentialsFromConfig } from './bot/credentials.js';
 import { startBillingClock } from './workers/billing-clock.js';
 import type { WorkerLoop } from './workers/loop.js';
+import { outboxSenderDeps, startOutboxSender } from './workers/outbox-sender.js';
 import { startStripeInbox } from './workers/stripe-inbox.js';
 
 /**
  * The control plane service (`buckfleet up`): the control database (migrated), the fleet repo,
  * the HTTP server and the background workers, wired from the configuration. Route groups and
- * workers are lists, so the control plane issue adds the bot, the reconciler loop, the outbox
- * sender and the GitHub and Telegram webhooks by adding entries.
+ * workers are lists, so the control plane issue adds the reconciler loop and the GitHub webhook
+ * by adding entries.
  */
 
 export interface ControlPlane {
@@ -53,6 +55,12 @@ export async function startControlPlane(config: Config, cwd: string, opts: Contr
 
     const payments = config.stripe === null ? null : new StripePayments({ secretKey: config.stripe.secretKey, log });
     bot = await startBotService(config, { pool: db.pool, repo, payments, recipient: config.ageRecipient, log });
+    // Without a bot token nothing can be sent: rows wait in the outbox until one is configured.
+    if (config.telegram.botToken !== null) {
+      const databaseCredentials = await tenantDatabaseCredentialsFromConfig(config, cwd, db.url);
+      const telegram = { token: config.telegram.botToken, apiRoot: config.telegram.apiRoot };
+      workers.push(startOutboxSender(outboxSenderDeps({ pool: db.pool, telegram, databaseCredentials, log }), { signal: stop.signal }));
+    }
 
     const routes: RouteGroup[] = [healthRoutes({ checks: readinessChecks(db, repo) }), ...bot.routes];
     // Without a webhook secret nothing could be verified: the route is not served at all (404).

@@ -13,7 +13,7 @@ import { deriveDbPassword, PgTenantDatabase } from '../reconciler/resources/tena
 import { ageSecretOpener } from '../reconciler/secrets.js';
 import { hostKeysOf, PgReconcilerStore } from '../reconciler/store-pg.js';
 import type { Config } from './config.js';
-import { openControlDb } from './db/open.js';
+import { type ControlDb, openControlDb } from './db/open.js';
 import { migrate } from './db/migrate.js';
 import { type GitHubEndpoints, openFleetRepo } from './fleet-repo.js';
 import { ensureAgeIdentity, ensureSshKey } from './keys.js';
@@ -25,6 +25,8 @@ export class ReconcilerConfigError extends Error {
 
 export interface ReconcilerHandle {
   readonly deps: ReconcilerDeps;
+  /** The control database (the operations worker's queue lives there). */
+  readonly pool: ControlDb['pool'];
   /** Test-only crash point (BUCKFLEET_FAILPOINT: `before:<kind or id>` / `after:<kind or id>`), for the apply hooks. */
   readonly failpoint: ((action: Action, stage: 'before' | 'after') => void) | undefined;
   close(): Promise<void>;
@@ -118,7 +120,7 @@ export async function openReconciler(config: Config, cwd: string, opts: { log: L
         : (action: Action, stage: 'before' | 'after') => {
             if (point === `${stage}:${action.kind}` || point === `${stage}:${action.id}`) process.kill(process.pid, 'SIGKILL');
           };
-    return { deps, failpoint, close: () => db.close() };
+    return { deps, pool: db.pool, failpoint, close: () => db.close() };
   } catch (error) {
     await db.close();
     throw error;

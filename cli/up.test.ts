@@ -148,13 +148,20 @@ describe('buckfleet up', () => {
     expect(stderr).toBe('buckfleet: PORT: must be a TCP port number (0-65535; 0 picks a free one)\n');
   });
 
-  it('runs the bot by long polling when TELEGRAM_BOT_TOKEN is set: /start is answered', async (ctx) => {
+  it('runs the bot by long polling when TELEGRAM_BOT_TOKEN is set: /start is answered, and the outbox sender delivers a queued row once', async (ctx) => {
     const emulator = await startTelegramEmulator(OWN_BOT);
     ctx.onTestFinished(() => emulator.close());
     const up = await startUp(ctx, { TELEGRAM_BOT_TOKEN: OWN_BOT.token, TELEGRAM_API_ROOT: emulator.apiRoot });
     const user = new TestUser(emulator, OWN_BOT.token, 400_001, { firstName: 'Polly' });
     await user.send('/start');
     await user.waitFor('Hello, Polly', 20_000);
+    await up.query(
+      `INSERT INTO outbox (dedupe_key, telegram_user_id, kind, payload, created_at, attempts)
+       VALUES ('reminder:alpha-shop:3', 400001, 'billing.reminder', '{"tenant":"alpha-shop","paidThrough":"2026-04-01T00:00:00.000Z","daysLeft":3}', now(), 0)`,
+    );
+    await user.waitFor('paid through 2026-04-01: 3 days left', 20_000);
+    expect(await eventually(() => up.query(`SELECT sent_at IS NOT NULL AS sent FROM outbox WHERE dedupe_key = 'reminder:alpha-shop:3'`), (rows) => JSON.stringify(rows) === '[{"sent":true}]')).toEqual([{ sent: true }]);
+    expect((await user.messages()).filter((m) => m.text.includes('3 days left'))).toHaveLength(1);
     up.child.kill('SIGTERM');
     expect((await up.exited).code).toBe(0);
   });

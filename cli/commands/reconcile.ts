@@ -5,6 +5,7 @@ import { openReconciler } from '../../app/reconciler.js';
 import { startLoop } from '../../reconciler/loop.js';
 import { type PassReport, reconcilePass, soonestRequeue } from '../../reconciler/reconcile.js';
 import { planJson, planMarkdown, planText } from '../../reconciler/render-plan.js';
+import { startOperationsWorker } from '../../app/workers/operations.js';
 import { type CommandContext, println } from '../io.js';
 
 /** `buckfleet plan` and `buckfleet reconcile`: the reconciler from the command line. */
@@ -65,7 +66,9 @@ export function registerReconcile(program: Command, ctx: CommandContext): void {
           },
           { intervalMs: 60_000, pollMs: 5_000, retryMs: 15_000, signal: stop.signal, random: Math.random, log },
         );
-        await loop.done;
+        // Restarts asked for in the bot run here: the hosts are the reconciler's alone.
+        const operations = startOperationsWorker({ reconciler: handle.deps, pool: handle.pool }, { signal: stop.signal });
+        await Promise.all([loop.done, operations.done]);
         process.off('SIGTERM', onSignal);
         process.off('SIGINT', onSignal);
       } finally {
