@@ -39,6 +39,7 @@ describe('loadConfig', () => {
       'AGE_IDENTITY_FILE',
       'AGE_RECIPIENT',
       'DIGITALOCEAN_API_URL',
+      'STRIPE_API_URL',
       'BUCKFLEET_MODULES_DIR',
       'BUCKFLEET_STACK_NETWORK',
       'BUCKFLEET_COMPOSE',

@@ -44,7 +44,12 @@ export interface Config {
   /** Added to fleet.yaml's `admins`. */
   readonly adminTelegramIds: readonly number[];
   /** Null: Stripe is off (manual payments only). */
-  readonly stripe: { readonly secretKey: Secret; readonly webhookSecret: Secret } | null;
+  readonly stripe: {
+    readonly secretKey: Secret;
+    readonly webhookSecret: Secret;
+    /** Stripe's API root (STRIPE_API_URL) when not Stripe's own: the tests' fake. */
+    readonly apiUrl: string | null;
+  } | null;
   readonly cloud: { readonly kind: 'digitalocean'; readonly token: Secret } | { readonly kind: 'local' };
   readonly sshPrivateKeyFile: KeyFile;
   readonly ageIdentityFile: KeyFile;
@@ -154,6 +159,7 @@ const EnvFields = z.object({
   AGE_IDENTITY_FILE: variable(z.string().optional()),
   AGE_RECIPIENT: variable(ageRecipient.optional()),
   DIGITALOCEAN_API_URL: variable(httpUrl.optional()),
+  STRIPE_API_URL: variable(httpUrl.optional()),
   BUCKFLEET_MODULES_DIR: variable(z.string().optional()),
   BUCKFLEET_STACK_NETWORK: variable(z.enum(['host', 'bridge'], { error: 'must be host or bridge' }).default('bridge')),
   BUCKFLEET_COMPOSE: variable(z.enum(['docker-compose', 'docker compose'], { error: 'must be "docker-compose" or "docker compose"' }).default('docker-compose')),
@@ -200,7 +206,7 @@ function toConfig(env: Env): Config {
       mode: env.PUBLIC_URL ? 'webhook' : 'polling',
     },
     adminTelegramIds: env.ADMIN_TELEGRAM_IDS,
-    stripe: env.STRIPE_SECRET_KEY && env.STRIPE_WEBHOOK_SECRET ? { secretKey: env.STRIPE_SECRET_KEY, webhookSecret: env.STRIPE_WEBHOOK_SECRET } : null,
+    stripe: env.STRIPE_SECRET_KEY && env.STRIPE_WEBHOOK_SECRET ? { secretKey: env.STRIPE_SECRET_KEY, webhookSecret: env.STRIPE_WEBHOOK_SECRET, apiUrl: env.STRIPE_API_URL ?? null } : null,
     cloud: env.DIGITALOCEAN_TOKEN ? { kind: 'digitalocean', token: env.DIGITALOCEAN_TOKEN } : { kind: 'local' },
     sshPrivateKeyFile: keyFile(env.SSH_PRIVATE_KEY_FILE, 'keys/ssh_ed25519'),
     ageIdentityFile: keyFile(env.AGE_IDENTITY_FILE, 'keys/age-identity.txt'),

@@ -53,7 +53,7 @@ export async function startControlPlane(config: Config, cwd: string, opts: Contr
     const inbox = startStripeInbox({ ...common, adminIds: config.adminTelegramIds }, { signal: stop.signal });
     workers.push(inbox, startBillingClock(common, { signal: stop.signal }));
 
-    const payments = config.stripe === null ? null : new StripePayments({ secretKey: config.stripe.secretKey, log });
+    const payments = config.stripe === null ? null : new StripePayments({ secretKey: config.stripe.secretKey, ...stripeApiRoot(config.stripe.apiUrl), log });
     bot = await startBotService(config, { pool: db.pool, repo, payments, recipient: config.ageRecipient, log });
     // Without a bot token nothing can be sent: rows wait in the outbox until one is configured.
     if (config.telegram.botToken !== null) {
@@ -84,6 +84,14 @@ export async function startControlPlane(config: Config, cwd: string, opts: Contr
     await db.close();
     throw error;
   }
+}
+
+/** The stripe client's host, port and protocol for STRIPE_API_URL; Stripe's own when unset. */
+function stripeApiRoot(apiUrl: string | null): { host?: string; port?: number; protocol?: 'http' | 'https' } {
+  if (apiUrl === null) return {};
+  const url = new URL(apiUrl);
+  const protocol = url.protocol === 'http:' ? 'http' : 'https';
+  return { host: url.hostname, port: url.port === '' ? (protocol === 'http' ? 80 : 443) : Number(url.port), protocol };
 }
 
 async function stopWorkers(stop: AbortController, workers: readonly WorkerLoop[]): Promise<void> {

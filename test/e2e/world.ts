@@ -41,6 +41,8 @@ export interface World {
   /** The environment a `buckfleet` process of this world runs with. */
   readonly env: Record<string, string>;
   readonly tenants: readonly WorldTenant[];
+  /** The random part of this world's names: tenants a test creates should carry it too. */
+  readonly suffix: string;
   readonly botTokens: Readonly<Record<string, string>>;
   /** An in-process reconciler, opened on first use. */
   reconciler(): Promise<ReconcilerHandle>;
@@ -51,19 +53,27 @@ export interface World {
 const DAY = 86_400_000;
 
 /** A fleet repo for `tenants`: core (1.0.0, 1.1.0) and welcome (1.0.0) released, one shared host. */
-export async function fleetFilesFor(fleet: string, tenants: readonly WorldTenant[], tokens: Record<string, string>, now = Date.now()): Promise<Record<string, string>> {
+export async function fleetFilesFor(
+  fleet: string,
+  tenants: readonly WorldTenant[],
+  tokens: Record<string, string>,
+  now = Date.now(),
+  patchFleet: (fleetYaml: Record<string, unknown>) => void = () => undefined,
+): Promise<Record<string, string>> {
   const iso = (ms: number) => new Date(ms).toISOString();
+  const fleetYaml: Record<string, unknown> = {
+    name: fleet,
+    plans: {
+      basic: { title: 'Basic', price: { amount: 500, currency: 'usd' }, placement: 'shared' },
+      pro: { title: 'Pro', price: { amount: 2000, currency: 'usd' }, placement: 'dedicated' },
+    },
+    mergePolicy: { default: 'auto' },
+    admins: [100_001],
+    secretsRecipient: TEST_RECIPIENT,
+  };
+  patchFleet(fleetYaml);
   const files: Record<string, string> = {
-    'fleet.yaml': stringify({
-      name: fleet,
-      plans: {
-        basic: { title: 'Basic', price: { amount: 500, currency: 'usd' }, placement: 'shared' },
-        pro: { title: 'Pro', price: { amount: 2000, currency: 'usd' }, placement: 'dedicated' },
-      },
-      mergePolicy: { default: 'auto' },
-      admins: [100_001],
-      secretsRecipient: TEST_RECIPIENT,
-    }),
+    'fleet.yaml': stringify(fleetYaml),
     'hosts/shared-1.yaml': stringify({ name: 'shared-1', region: 'fra1', size: 's-2vcpu-4gb', capacity: 10 }),
     'catalog/core.yaml': stringify({
       name: 'core',
@@ -104,7 +114,12 @@ export async function fleetFilesFor(fleet: string, tenants: readonly WorldTenant
  * test hosts from their cloud-init (host key pinned, fleet key authorized), and keys on disk.
  * Tenant slugs get a random suffix, so worlds of parallel test files never share a database name.
  */
-export async function startWorld(specs: readonly { name: string; placement: 'dedicated' | 'shared'; modules?: Record<string, string> }[]): Promise<World> {
+export interface WorldOptions {
+  /** Edits fleet.yaml (as a plain object) before the repo is made: a plan's Stripe price, a merge policy. */
+  readonly fleet?: (fleetYaml: Record<string, unknown>) => void;
+}
+
+export async function startWorld(specs: readonly { name: string; placement: 'dedicated' | 'shared'; modules?: Record<string, string> }[], opts: WorldOptions = {}): Promise<World> {
   const home = await mkdtemp(join(tmpdir(), 'bf-world-'));
   await chmod(home, 0o755);
   const suffix = randomBytes(2).toString('hex');
@@ -130,7 +145,7 @@ export async function startWorld(specs: readonly { name: string; placement: 'ded
       hosts.delete(droplet.name);
     },
   });
-  const repo = await makeTempBareRepo(await fleetFilesFor(fleet, tenants, botTokens));
+  const repo = await makeTempBareRepo(await fleetFilesFor(fleet, tenants, botTokens, Date.now(), opts.fleet));
   // The control database of this world, on the shared test server; dropped by close().
   const controlDbName = `w_${suffix}_${randomBytes(4).toString('hex')}`;
   await admin((c) => c.query(`CREATE DATABASE ${pg.escapeIdentifier(controlDbName)}`));
@@ -157,6 +172,7 @@ export async function startWorld(specs: readonly { name: string; placement: 'ded
     hosts,
     env,
     tenants,
+    suffix,
     botTokens,
     async reconciler() {
       handle ??= await openReconciler(loadConfig(env), home, { log: silentLog });
