@@ -3,7 +3,7 @@ import type { PendingOrder } from '../billing/contract.js';
 import { Secret } from '../fleet/secret.js';
 import { testDatabase } from '../test/pg/database.js';
 import { migrate } from './db/migrate.js';
-import { OrderCompletedError, OrderCorruptError, PgOrderStore } from './orders.js';
+import { OrderCorruptError, PgOrderStore } from './orders.js';
 
 const order: PendingOrder = {
   tenant: 'charlie-cafe',
@@ -18,16 +18,19 @@ const order: PendingOrder = {
 };
 
 describe('PgOrderStore', () => {
-  it('stores, replaces while unpaid, completes once, and refuses to replace a paid order', async (ctx) => {
+  it("stores, replaces its customer's unpaid order, completes once, and refuses to replace a paid order or another customer's", async (ctx) => {
     const db = await testDatabase(ctx);
     await migrate(new Secret(db.url));
     const orders = new PgOrderStore(db.pool);
     expect(await orders.get('charlie-cafe')).toBeNull();
 
-    await orders.put(order);
+    expect(await orders.put(order)).toBe(true);
     expect(await orders.get('charlie-cafe')).toEqual(order);
     const again = { ...order, plan: 'pro' };
-    await orders.put(again);
+    expect(await orders.put(again)).toBe(true);
+    expect(await orders.get('charlie-cafe')).toEqual(again);
+    // Another customer who picked the same name meanwhile does not take it over.
+    expect(await orders.put({ ...order, telegramUserId: 200_004, plan: 'basic' })).toBe(false);
     expect(await orders.get('charlie-cafe')).toEqual(again);
 
     await orders.complete('charlie-cafe', 'evt_1First');
@@ -35,7 +38,8 @@ describe('PgOrderStore', () => {
     expect((await db.pool.query('SELECT event_id, completed_at IS NOT NULL AS done FROM orders')).rows).toEqual([{ event_id: 'evt_1First', done: true }]);
     // A redelivered checkout event still finds the order it completed.
     expect(await orders.get('charlie-cafe')).toEqual(again);
-    await expect(orders.put(order)).rejects.toBeInstanceOf(OrderCompletedError);
+    expect(await orders.put(order)).toBe(false);
+    expect(await orders.get('charlie-cafe')).toEqual(again);
   });
 
   it('says which field of a stored order is broken', async (ctx) => {

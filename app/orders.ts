@@ -9,14 +9,6 @@ import type { Db } from './db/db.js';
  * `checkout.session.completed` arrives and marks it completed.
  */
 
-/** The tenant was already bought: its order completed, so the slug is taken. */
-export class OrderCompletedError extends Error {
-  override readonly name = 'OrderCompletedError';
-  constructor(readonly tenant: string) {
-    super(`the order for tenant ${tenant} is already paid and completed; choose another name`);
-  }
-}
-
 /** A stored order that no longer reads as one (edited by hand, an older shape). */
 export class OrderCorruptError extends Error {
   override readonly name = 'OrderCorruptError';
@@ -42,16 +34,20 @@ export class PgOrderStore implements OrderStore {
   /** `db`: the pool, or a transaction's connection when the caller needs the write inside it. */
   constructor(private readonly db: Db) {}
 
-  /** Stores or replaces a tenant's pending order; refuses once that order was paid. */
-  async put(order: PendingOrder): Promise<void> {
+  /**
+   * Stores or replaces a tenant's pending order. Only its own customer's unpaid order is
+   * replaced (they started over): false when the name is held by another customer's order or
+   * was paid for already, decided in the one statement, so two customers who pick the same free
+   * name at once cannot overwrite each other.
+   */
+  async put(order: PendingOrder): Promise<boolean> {
     const result = await this.db.query(
       `INSERT INTO orders (tenant, payload, created_at) VALUES ($1, $2::jsonb, $3)
        ON CONFLICT (tenant) DO UPDATE SET payload = excluded.payload, created_at = excluded.created_at
-       WHERE orders.completed_at IS NULL`,
+       WHERE orders.completed_at IS NULL AND orders.payload->>'telegramUserId' = excluded.payload->>'telegramUserId'`,
       [order.tenant, JSON.stringify(order), order.createdAt],
     );
-    // A customer who starts over replaces their unpaid order; a paid one names a tenant that exists.
-    if (result.rowCount === 0) throw new OrderCompletedError(order.tenant);
+    return result.rowCount === 1;
   }
 
   /** The order of a tenant, completed or not: a redelivered checkout event must still find it. */

@@ -25,7 +25,8 @@ export interface PendingOrder {
 
 /** Pending orders in the control database (implemented in app/). */
 export interface OrderStore {
-  put(order: PendingOrder): Promise<void>;
+  /** False, writing nothing, when another customer's order holds the name or it was paid for already. */
+  put(order: PendingOrder): Promise<boolean>;
   get(tenant: string): Promise<PendingOrder | null>;
 }
 

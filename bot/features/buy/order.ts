@@ -34,6 +34,6 @@ export async function saveOrder(deps: BotDeps, facts: OrderFacts): Promise<boole
     secrets: { BOT_TOKEN: facts.sealedToken },
     createdAt: deps.now().toISOString(),
   };
-  await deps.orders.put(order);
-  return true;
+  // The check above reads; this write decides, when two customers took the same name at once.
+  return deps.orders.put(order);
 }
