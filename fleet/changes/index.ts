@@ -4,6 +4,7 @@ import type { FileEdit } from '../repo/types.js';
 import { buildBillingRecord } from './billing-record.js';
 import type { Builder, ChangeContext, Draft } from './context.js';
 import { actorRef, branchFor, changeMarker, changeSubject, describeActor } from './describe.js';
+import { buildModuleRelease } from './module-release.js';
 import { buildModuleInstall, buildModuleRemove, buildModuleUpdate } from './modules.js';
 import type { ChangeOf, ChangeRequest } from './request.js';
 import { buildTenantCreate } from './tenant-create.js';
@@ -22,6 +23,7 @@ const BUILDERS: Registry = {
   'module.install': buildModuleInstall,
   'module.remove': buildModuleRemove,
   'module.update': buildModuleUpdate,
+  'module.release': buildModuleRelease,
   'billing.record': buildBillingRecord,
 };
 
@@ -40,7 +42,8 @@ export function buildChange(ctx: ChangeContext, cr: ChangeRequest): ChangePlan {
   const scope = changeSubject(cr);
   const trailers = [`Change-Id: ${cr.id}`, `Requested-By: ${actorRef(cr.requestedBy)}`];
   const message = `${d.commitType}(${scope})${d.breaking ? '!' : ''}: ${lowerFirst(d.title)}\n\n${d.details.join('\n')}\n\n${trailers.join('\n')}\n`;
-  const notes = cr.kind === 'module.update' ? ctx.fleet.catalog.get(cr.module)?.versions[cr.version]?.notes : undefined;
+  const notes =
+    cr.kind === 'module.update' ? ctx.fleet.catalog.get(cr.module)?.versions[cr.version]?.notes : cr.kind === 'module.release' ? cr.release.notes : undefined;
   const body = [
     `**${cr.kind}** requested by ${describeActor(cr.requestedBy)}.`,
     ...(cr.reason ? ['', `> ${cr.reason.replace(/\n/g, ' ')}`] : []),

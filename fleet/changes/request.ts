@@ -2,11 +2,13 @@ import { z } from 'zod';
 import {
   ArmoredAge,
   BillingStatus,
+  CatalogEntry,
   Chat,
   ConfigValue,
   EnvKey,
   FailedInvoice,
   ModuleName,
+  ModuleRelease,
   PaidPeriod,
   Placement,
   PlanName,
@@ -127,6 +129,21 @@ export const ModuleUpdateRequest = z.strictObject({
   tenants: z.array(Slug).min(1).max(10_000),
 });
 
+/**
+ * Records a released module version in `catalog/<module>.yaml` (run by `buckfleet release` on a
+ * tag). The title and description create the catalog file for a module's first release; a
+ * version already in the catalog is never rewritten, so the same release recorded twice is a no-op.
+ */
+export const ModuleReleaseRequest = z.strictObject({
+  ...base,
+  kind: z.literal('module.release'),
+  module: ModuleName,
+  version: SemVer,
+  title: CatalogEntry.shape.title,
+  description: CatalogEntry.shape.description,
+  release: ModuleRelease,
+});
+
 export const BillingRecordRequest = z.strictObject({ ...base, kind: z.literal('billing.record'), slug: Slug, record: BillingRecordFields });
 
 export const ChangeRequest = z.discriminatedUnion('kind', [
@@ -138,6 +155,7 @@ export const ChangeRequest = z.discriminatedUnion('kind', [
   ModuleInstallRequest,
   ModuleRemoveRequest,
   ModuleUpdateRequest,
+  ModuleReleaseRequest,
   BillingRecordRequest,
 ]);
 export type ChangeRequest = z.infer<typeof ChangeRequest>;

@@ -97,6 +97,7 @@ export const CHANGE_KINDS = [
   'module.install',
   'module.remove',
   'module.update',
+  'module.release',
   'billing.record',
 ] as const;
 export const ChangeKind = z.enum(CHANGE_KINDS);
