@@ -2,13 +2,14 @@ import { describe, expect, it } from 'vitest';
 import { fleetFiles, snapshot, validFleetManifests } from '../../test/fleet-fixtures.js';
 import { applyEdits } from '../edits.js';
 import { loadFleet } from '../load/index.js';
+import type { FleetFiles } from '../model.js';
 import { catalogFile } from '../paths.js';
 import { mergeModeOf } from '../policy.js';
 import { buildChange, ChangeRejectedError, ChangeRequest, type ChangeRequestInput } from './index.js';
 
 const NOW = '2026-03-16T12:00:00.000Z';
 
-function fleetOf(files = fleetFiles(validFleetManifests())) {
+function fleetOf(files: FleetFiles = fleetFiles(validFleetManifests())) {
   const snap = snapshot(files);
   const loaded = loadFleet(snap);
   if (!loaded.ok) throw new Error(loaded.issues.map((i) => i.message).join('\n'));
@@ -26,7 +27,7 @@ const release = (over: Partial<Record<string, unknown>> = {}): ChangeRequestInpu
   ...over,
 });
 
-function build(input: ChangeRequestInput, files = fleetFiles(validFleetManifests())) {
+function build(input: ChangeRequestInput, files: FleetFiles = fleetFiles(validFleetManifests())) {
   const { snap, fleet } = fleetOf(files);
   const plan = buildChange({ fleet, files: snap.files, now: NOW }, ChangeRequest.parse(input));
   const after = loadFleet(applyEdits(snap, plan.edits));
