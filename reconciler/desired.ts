@@ -131,6 +131,9 @@ function servicesOf(record: TenantRecord, runtimes: ModuleRuntimes, opts: Desire
         case 'chats':
           env[key] = { value: JSON.stringify(record.tenant.chats) };
           break;
+        case 'owner':
+          env[key] = { value: String(record.tenant.owner.telegramUserId) };
+          break;
         case 'database':
           env[key] = { database: true };
           break;

@@ -11,6 +11,8 @@ export const EnvSource = z.discriminatedUnion('from', [
   z.strictObject({ from: z.literal('database') }),
   /** The tenant's chats, as JSON. */
   z.strictObject({ from: z.literal('chats') }),
+  /** The tenant owner's Telegram user id (tenant.yaml `owner.telegramUserId`): who may use the admin panel. */
+  z.strictObject({ from: z.literal('owner') }),
   z.strictObject({ from: z.literal('value'), value: z.string().max(1000) }),
 ]);
 export type EnvSource = z.infer<typeof EnvSource>;
