@@ -23,6 +23,7 @@ const WRITTEN = [
   'fleet.yaml',
   'README.md',
   '.github/workflows/plan.yml',
+  '.github/workflows/apply.yml',
   '.vscode/settings.json',
   'tenants/.gitkeep',
   'hosts/.gitkeep',
@@ -78,9 +79,12 @@ describe('buckfleet init', () => {
     const workflow = await readFile(join(dir, 'acme/.github/workflows/plan.yml'), 'utf8');
     const settings = JSON.parse(await readFile(join(dir, 'acme/.vscode/settings.json'), 'utf8')) as Record<string, unknown>;
 
-    expect(parse(workflow)).toMatchObject({ on: { pull_request: null } });
-    expect(workflow).toContain(`run: npx --yes buckfleet@${version} validate .`);
+    expect(parse(workflow)).toMatchObject({ on: { pull_request: { branches: ['main'] } } });
+    expect(workflow).toContain(`run: npm install --global --no-audit --no-fund buckfleet@${version}`);
     expect(workflow).toContain('node-version: 20');
+    const apply = await readFile(join(dir, 'acme/.github/workflows/apply.yml'), 'utf8');
+    expect(parse(apply)).toMatchObject({ on: { push: { branches: ['main'] } }, concurrency: { group: 'apply', 'cancel-in-progress': false } });
+    expect(apply).toContain(`run: npm install --global --no-audit --no-fund buckfleet@${version}`);
     expect(settings['yaml.schemas']).toEqual({
       './schema/fleet.schema.json': ['/fleet.yaml'],
       './schema/tenant.schema.json': ['/tenants/*/tenant.yaml'],
@@ -89,6 +93,20 @@ describe('buckfleet init', () => {
       './schema/host.schema.json': ['/hosts/*.yaml'],
       './schema/catalog.schema.json': ['/catalog/*.yaml'],
     });
+  });
+
+  it('runs validate, then plan of the checkout, on pull requests; reconcile --once on main', async () => {
+    await run(['init', 'acme'], captureIo(dir));
+    const runs = async (file: string) => {
+      const doc = parse(await readFile(join(dir, 'acme/.github/workflows', file), 'utf8')) as { jobs: Record<string, { steps: { run?: string }[] }> };
+      return Object.values(doc.jobs).flatMap((job) => job.steps.flatMap((step) => (step.run ?? '').split('\n').filter((line) => line.startsWith('buckfleet '))));
+    };
+
+    expect(await runs('plan.yml')).toEqual(['buckfleet validate . 2>&1 | tee "$RUNNER_TEMP/validate.log"', 'buckfleet plan --markdown --dir . > "$RUNNER_TEMP/plan.md"']);
+    expect(await runs('apply.yml')).toEqual(['buckfleet validate .', 'buckfleet reconcile --once']);
+    // The fleet's README tells the owner which secrets the workflows read.
+    const readme = await readFile(join(dir, 'acme/README.md'), 'utf8');
+    for (const secret of ['DATABASE_URL', 'TENANT_DATABASE_URL', 'DIGITALOCEAN_TOKEN', 'SSH_PRIVATE_KEY', 'AGE_IDENTITY']) expect(readme).toContain(`| \`${secret}\` |`);
   });
 
   it('refuses a directory that already has a fleet.yaml', async () => {

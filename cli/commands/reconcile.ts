@@ -3,7 +3,10 @@ import { loadConfig } from '../../app/config.js';
 import { processLog } from '../../app/log.js';
 import { openReconciler } from '../../app/reconciler.js';
 import { startLoop } from '../../reconciler/loop.js';
-import { type PassReport, reconcilePass, soonestRequeue } from '../../reconciler/reconcile.js';
+import { resolve } from 'node:path';
+import { simpleGit } from 'simple-git';
+import { readFleetDir } from '../../fleet/fs-read.js';
+import { type PassReport, reconcilePass, type ReconcilerDeps, soonestRequeue } from '../../reconciler/reconcile.js';
 import { planJson, planMarkdown, planText } from '../../reconciler/render-plan.js';
 import { startOperationsWorker } from '../../app/workers/operations.js';
 import { type CommandContext, println } from '../io.js';
@@ -13,13 +16,18 @@ export function registerReconcile(program: Command, ctx: CommandContext): void {
   program
     .command('plan')
     .summary('show what a reconcile would do')
-    .description('Observe the world (droplets, databases, stacks) and print what reconciling main would change, without changing anything. The same plan renders the PR comment (--markdown).')
+    .description(
+      'Observe the world (droplets, databases, stacks) and print what reconciling main would change, without changing anything. ' +
+        'The same plan renders the PR comment (--markdown); with --dir it plans a checkout instead of main, as the fleet repo\'s pull-request workflow does.',
+    )
     .option('--json', 'print the actions as JSON')
     .option('--markdown', 'print the plan as a PR comment')
-    .action(async (options: { json?: boolean; markdown?: boolean }) => {
+    .option('--dir <dir>', 'plan this checkout of the fleet repo (a pull request) instead of main of FLEET_REPO')
+    .action(async (options: { json?: boolean; markdown?: boolean; dir?: string }) => {
       const handle = await openReconciler(loadConfig(ctx.io.env), ctx.io.cwd, { log: processLog() });
       try {
-        const report = await reconcilePass(handle.deps, { dryRun: true });
+        const deps = options.dir === undefined ? handle.deps : { ...handle.deps, fleet: await checkoutSource(resolve(ctx.io.cwd, options.dir)) };
+        const report = await reconcilePass(deps, { dryRun: true });
         const text = options.json ? planJson(report.plan) : options.markdown ? planMarkdown(report.plan, report.revision) : planText(report.plan);
         ctx.io.stdout.write(text);
       } finally {
@@ -75,6 +83,22 @@ export function registerReconcile(program: Command, ctx: CommandContext): void {
         await handle.close();
       }
     });
+}
+
+/**
+ * A checkout as the fleet source of a dry run: its files as they are on disk (a pull request's
+ * merge commit in CI, so the plan shows what main would become), named by its HEAD commit. The
+ * files are read once, so the tree the plan names is the tree it planned.
+ */
+async function checkoutSource(dir: string): Promise<ReconcilerDeps['fleet']> {
+  const snapshot = await readFleetDir(dir);
+  const head = await simpleGit({ baseDir: dir })
+    .revparse(['--verify', '-q', 'HEAD'])
+    .then((sha) => sha.trim())
+    .catch(() => '');
+  // Not a repository, or one with no commit yet: the header says so instead of a sha.
+  const revision = /^[0-9a-f]{40,64}$/.test(head) ? head : 'working-tree';
+  return { head: () => Promise.resolve(revision), read: () => Promise.resolve(snapshot) };
 }
 
 function printReport(ctx: CommandContext, report: PassReport): void {
