@@ -54,7 +54,7 @@ function parseChatIds(text: string): number[] | null {
     const chats: unknown = JSON.parse(text);
     if (!Array.isArray(chats)) return null;
     const ids = chats.map((c: unknown) => (typeof c === 'object' && c !== null && 'id' in c && Number.isInteger(c.id) ? (c.id as number) : null));
-    return ids.every((id) => id !== null) ? (ids as number[]) : null;
+    return ids.every((id) => id !== null) ? (ids) : null;
   } catch {
     return null;
   }
