@@ -23,12 +23,13 @@ const CONTROL_TABLES = [
   'reconcile_operations',
   'reconcile_steps',
   'reconciler_locks',
+  'rollouts',
   'stripe_events',
   'telegram_users',
   'tenant_operations',
   'tenant_status',
 ];
-const MIGRATIONS = ['0001_control_schema', '0002_billing', '0003_bot', '0004_outbox_delivery'];
+const MIGRATIONS = ['0001_control_schema', '0002_billing', '0003_bot', '0004_outbox_delivery', '0005_rollouts'];
 
 const tables = async (pool: pg.Pool) =>
   (await pool.query<{ t: string }>(`select tablename as t from pg_tables where schemaname = 'public' order by 1`)).rows.map((r) => r.t);

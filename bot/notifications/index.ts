@@ -2,6 +2,7 @@ import { ADMIN_RENDERERS } from './admin.js';
 import { ADMIN_ALERT_RENDERERS } from './admin-alerts.js';
 import { BILLING_RENDERERS } from './billing.js';
 import { DEPLOY_RENDERERS } from './deploy.js';
+import { MODULE_RENDERERS } from './modules.js';
 import { OPERATION_RENDERERS } from './operations.js';
 import { PURCHASE_RENDERERS } from './purchase.js';
 import type { Renderer, Renderers } from './types.js';
@@ -17,6 +18,7 @@ const GROUPS: readonly Renderers[] = [
   ADMIN_ALERT_RENDERERS,
   PURCHASE_RENDERERS,
   ADMIN_RENDERERS,
+  MODULE_RENDERERS,
 ];
 
 export const RENDERERS: ReadonlyMap<string, Renderer> = new Map(GROUPS.flatMap((g) => Object.entries(g)));
