@@ -157,7 +157,8 @@ const fleetNow = () => validFleetFiles({ now: new Date(Math.floor(Date.now() / 1
 const withoutDedicated = () => Object.fromEntries([...fleetNow()].filter(([path]) => !path.startsWith(`tenants/${DEDICATED_TENANT}/`)));
 
 describe('plan.yml, run as the runner would', () => {
-  it('validates the PR, plans the checkout (not main) into one PR comment edited on each push, and sets the status', async (ctx) => {
+  // Two full job runs, each starting buckfleet from sources three times: slow on a busy CI machine.
+  it('validates the PR, plans the checkout (not main) into one PR comment edited on each push, and sets the status', { timeout: 120_000 }, async (ctx) => {
     const db = await testDatabase(ctx);
     const pr = await openPr(withoutDedicated(), Object.fromEntries(fleetNow()));
 
@@ -202,7 +203,7 @@ describe('plan.yml, run as the runner would', () => {
     expect(github.statuses.at(-1)).toMatchObject({ sha: broken, state: 'failure', context: 'buckfleet/plan', description: 'the fleet does not validate' });
   });
 
-  it('stops before planning when a secret is missing, naming it', async (ctx) => {
+  it('stops before planning when a secret is missing, naming it', { timeout: 60_000 }, async (ctx) => {
     const db = await testDatabase(ctx);
     const pr = await openPr(withoutDedicated(), Object.fromEntries(fleetNow()));
 
@@ -219,7 +220,7 @@ describe('plan.yml, run as the runner would', () => {
 });
 
 describe('apply.yml, run as the runner would', () => {
-  it('writes the keys from the secrets, owner-only, and reconciles main of the repo init wrote', async (ctx) => {
+  it('writes the keys from the secrets, owner-only, and reconciles main of the repo init wrote', { timeout: 60_000 }, async (ctx) => {
     const db = await testDatabase(ctx);
     // The fleet exactly as `buckfleet init` writes it, as main of the fleet repo.
     await github.seed('main', Object.fromEntries(FILES));
