@@ -1,5 +1,6 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { testDatabase } from '../../../test/pg/database.js';
+import { botMessagesTo, stopAfterEach } from '../../../test/modules/chats.js';
 import { applyModuleMigrations } from '../../../test/modules/migrations.js';
 import { startTelegramEmulator, type TelegramEmulator } from '../../../test/telegram/emulator.js';
 import { TestUser } from '../../../test/telegram/user.js';
@@ -14,10 +15,7 @@ const OWNER = 1001;
 const SERVED = { id: -100_500, type: 'supergroup' as const, title: 'Served group' };
 const UNLISTED = -100_600;
 
-const cleanups: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c();
-});
+const cleanups = { push: stopAfterEach() };
 
 function capturedLog() {
   const lines: string[] = [];
@@ -48,12 +46,6 @@ async function running(e: Record<string, string | undefined>, log = capturedLog(
   return core;
 }
 
-/** What the bot sent to a chat, read from the emulator (TestUser sees private chats only). */
-function botMessagesTo(e: TelegramEmulator, chatId: number): string[] {
-  // typegram (the emulator's types) is not installed, so its message type does not resolve here.
-  const sent = e.server.storage.botMessages as unknown as { message: { chat_id: number | string; text: string } }[];
-  return sent.filter((m) => Number(m.message.chat_id) === chatId).map((m) => m.message.text);
-}
 
 describe('core (the reference multi-bot) on the Telegram emulator and a tenant database', () => {
   it('answers /start with its version and records the user; a second /start counts, not duplicates', async (ctx) => {

@@ -12,12 +12,12 @@ export interface GreeterDeps {
   readonly send: SendMessage;
   readonly chatIds: readonly number[];
   readonly greeting: string;
-  /** Joins older than this are not greeted: a greeting hours late is noise (welcome was down, or just installed). */
+  /** Joins older than this are not greeted. */
   readonly maxAgeMs: number;
   readonly batch?: number;
 }
 
-export interface PassResult {
+export interface PassResult extends Record<string, number> {
   readonly sent: number;
   readonly failed: number;
 }
@@ -56,18 +56,4 @@ export async function greetNewJoins(deps: GreeterDeps, now: Date): Promise<PassR
     }
   }
   return { sent, failed };
-}
-
-/** The tenant database lacks a table welcome needs: core < 1.1, or migrations not applied yet. */
-export class WelcomeSchemaError extends Error {
-  override readonly name = 'WelcomeSchemaError';
-  constructor(readonly missing: readonly string[]) {
-    super(`welcome needs the tables ${missing.join(', ')}: install core >= 1.1 and let the reconciler apply the migrations`);
-  }
-}
-
-/** welcome reads core's joins (core >= 1.1) and writes its own greetings. */
-export async function missingTables(db: Queryable): Promise<string[]> {
-  const r = await db.query<{ name: string }>("SELECT t AS name FROM unnest(ARRAY['core_chat_joins', 'welcome_greetings']) AS t WHERE to_regclass(t) IS NULL");
-  return r.rows.map((row) => row.name);
 }

@@ -1,27 +1,19 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { testDatabase } from '../../../test/pg/database.js';
+import { botMessagesTo, stopAfterEach } from '../../../test/modules/chats.js';
 import { applyModuleMigrations } from '../../../test/modules/migrations.js';
-import { startTelegramEmulator, type TelegramEmulator } from '../../../test/telegram/emulator.js';
+import { startTelegramEmulator } from '../../../test/telegram/emulator.js';
 import { startCore } from '../../core/src/app.js';
 import { createLog } from '../../core/src/log.js';
-import { startWelcome } from './app.js';
-import { WelcomeConfigError, loadWelcomeConfig } from './config.js';
-import { WelcomeSchemaError } from './greeter.js';
+import { WorkerConfigError, WorkerSchemaError } from '../../kit/src/worker.js';
+import { loadWelcomeConfig, startWelcome } from './app.js';
 
 const BOT = { token: '5151:welcome-test-token', id: 5151, username: 'ref_welcome_bot' };
 const SERVED = { id: -100_700, type: 'supergroup' as const, title: 'Served' };
 const UNLISTED = -100_800;
 
-const cleanups: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c();
-});
+const cleanups = { push: stopAfterEach() };
 
-function botMessagesTo(e: TelegramEmulator, chatId: number): string[] {
-  // typegram (the emulator's types) is not installed, so its message type does not resolve here.
-  const sent = e.server.storage.botMessages as unknown as { message: { chat_id: number | string; text: string } }[];
-  return sent.filter((m) => Number(m.message.chat_id) === chatId).map((m) => m.message.text);
-}
 
 async function until(test: () => boolean | Promise<boolean>, what: string, ms = 10_000): Promise<void> {
   const end = Date.now() + ms;
@@ -95,24 +87,25 @@ describe('welcome greets members joining the tenant chats, through core 1.1 join
     const tg = await startTelegramEmulator(BOT);
     cleanups.push(() => tg.close());
     const failed = await startWelcome({ BOT_TOKEN: BOT.token, DATABASE_URL: db.url, TELEGRAM_API_ROOT: tg.apiRoot, PORT: '0' }).catch((e: unknown) => e);
-    expect(failed).toBeInstanceOf(WelcomeSchemaError);
-    expect((failed as WelcomeSchemaError).missing).toEqual(['core_chat_joins']);
+    expect(failed).toBeInstanceOf(WorkerSchemaError);
+    expect((failed as WorkerSchemaError).missing).toEqual(['core_chat_joins']);
   });
 
   it('names bad variables without their values', () => {
     const error = (() => {
       try {
-        return loadWelcomeConfig({ DATABASE_URL: 'mysql://u:hunter2@h/d', CHATS: '{"id":1}', POLL_SECONDS: '0' });
+        return loadWelcomeConfig({ DATABASE_URL: 'mysql://u:hunter2@h/d', CHATS: '{"id":1}', POLL_SECONDS: '0', GREETING: 'x'.repeat(4001) });
       } catch (e) {
         return e;
       }
     })();
-    expect(error).toBeInstanceOf(WelcomeConfigError);
-    expect((error as WelcomeConfigError).problems).toEqual([
+    expect(error).toBeInstanceOf(WorkerConfigError);
+    expect((error as WorkerConfigError).problems).toEqual([
       'BOT_TOKEN: is not set',
       'DATABASE_URL: must be a postgres:// URL',
       'CHATS: must be a JSON array of chats with numeric ids',
       'POLL_SECONDS: must be a number of seconds (0 < s <= 3600)',
+      'GREETING: must be at most 4000 characters',
     ]);
     expect(String(error)).not.toContain('hunter2');
   });
