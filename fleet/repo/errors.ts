@@ -23,3 +23,14 @@ export class RefMovedError extends GitError {
 export class TransientGitError extends GitError {
   override readonly name = 'TransientGitError';
 }
+
+/** `getPr` and friends for a number no PR has (local and GitHub alike). */
+export class PrNotFoundError extends GitError {
+  override readonly name = 'PrNotFoundError';
+  constructor(
+    readonly number: number,
+    where: string,
+  ) {
+    super(`no pull request #${number} in ${where}`, { op: 'get-pr' });
+  }
+}

@@ -23,6 +23,8 @@ export interface FleetRepo {
    * the branch is where `expect` says. Throws `RefMovedError` when another writer moved it first.
    */
   commit(input: CommitInput): Promise<string>;
+  /** The parents of a commit, first parent first: what a revert needs to find where a merged change started. */
+  parents(commit: string): Promise<string[]>;
   /**
    * Runs `fn` while other writers of this repo wait their turn, as far as the backend can arrange
    * it (in-process always, across processes where it can). Only for throughput: correctness

@@ -217,7 +217,7 @@ describe('GitHubFleetRepo under failure', () => {
     await collect(adapter({ baseUrl: 'http://127.0.0.1:9' }).head('main'));
     await collect(repo.read('0'.repeat(40)));
 
-    expect(failures.map((e) => (e as Error).name)).toEqual(['GitError', 'RefMovedError', 'GitError', 'TransientGitError', 'TransientGitError', 'GitError']);
+    expect(failures.map((e) => (e as Error).name)).toEqual(['PrNotFoundError', 'RefMovedError', 'GitError', 'TransientGitError', 'TransientGitError', 'GitError']);
     expect((failures[2] as Error).message).toMatch(/401 Bad credentials.*GITHUB_TOKEN/);
     expect((failures[4] as Error).message).toMatch(/^GitHub unreachable during getRef main/);
     const everything = [...failures.map((e) => inspect(e, { depth: 10 })), JSON.stringify(logged), JSON.stringify(fake.requests)].join('\n');

@@ -61,6 +61,12 @@ export class GitHubFleetRepo implements FleetRepo, ChangeRequests {
     return writeCommit(this.api, input);
   }
 
+  async parents(commit: string): Promise<string[]> {
+    const sha = assertSha(commit, 'parents');
+    const res = await this.api.call({ op: 'getCommit', ref: sha }, (o) => o.rest.git.getCommit({ ...this.api.repoParams, commit_sha: sha }));
+    return res.data.parents.map((p) => p.sha);
+  }
+
   ensurePr(input: { branch: string; title: string; body: string; labels: readonly string[] }): Promise<PullRequest> {
     return ensurePr(this.api, input);
   }

@@ -1,4 +1,4 @@
-import { GitError, RefMovedError, TransientGitError } from '../errors.js';
+import { GitError, PrNotFoundError, RefMovedError, TransientGitError } from '../errors.js';
 import { MAIN, type MergeOutcome, type PullRequest, type UpdateOutcome } from '../types.js';
 import type { GitHubApi } from './client.js';
 import { assertBranch, assertSha } from './names.js';
@@ -49,7 +49,11 @@ export async function findPr(api: GitHubApi, branch: string): Promise<PullReques
 }
 
 export async function getPr(api: GitHubApi, number: number): Promise<PullRequest> {
-  const res = await api.call({ op: 'getPull', ref: `#${number}` }, (o) => o.rest.pulls.get({ ...api.repoParams, pull_number: number }));
+  const res = await api.call({ op: 'getPull', ref: `#${number}` }, (o) => o.rest.pulls.get({ ...api.repoParams, pull_number: number }), {
+    404: () => {
+      throw new PrNotFoundError(number, `${api.owner}/${api.repo}`);
+    },
+  });
   return toPullRequest(res.data);
 }
 

@@ -112,6 +112,12 @@ export class LocalFleetRepo implements FleetRepo, ChangeRequests {
     return writeCommit(this.git, input);
   }
 
+  async parents(commit: string): Promise<string[]> {
+    assertCommit(commit, 'parents');
+    const line = (await this.git.run(['rev-list', '--parents', '-n', '1', commit])).toString('utf8').trim();
+    return line.split(' ').slice(1);
+  }
+
   // ---- ChangeRequests ----
 
   async ensurePr(input: { branch: string; title: string; body: string; labels: readonly string[] }): Promise<PullRequest> {

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { mkdir, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { GitError } from '../errors.js';
+import { GitError, PrNotFoundError } from '../errors.js';
 import { createJsonExclusive, readJson, removeFile, withFileLock, writeJsonAtomic } from './files.js';
 
 /** What `<gitdir>/buckfleet/prs/<number>.json` holds. */
@@ -25,16 +25,7 @@ export type PrRecord = z.infer<typeof PrRecord>;
 
 const Claim = z.object({ branch: z.string(), number: z.number().int().positive() });
 
-/** `getPr` and friends for a number no PR has. */
-export class PrNotFoundError extends GitError {
-  override readonly name = 'PrNotFoundError';
-  constructor(
-    readonly number: number,
-    where: string,
-  ) {
-    super(`no pull request #${number} in ${where}`, { op: 'get-pr' });
-  }
-}
+export { PrNotFoundError } from '../errors.js';
 
 /**
  * The PR files of a local fleet repo. Numbers are allocated by exclusive create of
