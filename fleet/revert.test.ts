@@ -1,14 +1,13 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import Bottleneck from 'bottleneck';
 import { afterEach, describe, expect, it } from 'vitest';
+import { fakeGitHubFleetRepo } from '../test/fake-github/adapter.js';
 import { startFakeGitHub } from '../test/fake-github/index.js';
 import { fleetFiles, validFleetManifests, DEDICATED_TENANT } from '../test/fleet-fixtures.js';
 import { makeTempBareRepo, type TempBareRepo } from '../test/git.js';
 import { approveChange } from './approve.js';
 import { loadFleet } from './load/index.js';
-import { GitHubFleetRepo } from './repo/github/index.js';
 import { MAIN } from './repo/types.js';
 import { revertChange, RevertError, revertEdits } from './revert.js';
 import { submitChange } from './submit.js';
@@ -72,16 +71,7 @@ describe('revertChange on GitHub (octokit against the fake GitHub)', () => {
       const m = validFleetManifests();
       m.fleet.mergePolicy = { default: 'review', kinds: { 'billing.record': 'auto' } };
       await fake.seed('main', Object.fromEntries(fleetFiles(m)));
-      const unspaced = () => new Bottleneck.Group({ maxConcurrent: 10, minTime: 0 });
-      const repo = new GitHubFleetRepo({
-        owner: fake.owner,
-        repo: fake.repo,
-        token: fake.token,
-        baseUrl: fake.url,
-        cloneUrl: `file://${fake.gitDir}`,
-        mirrorDir,
-        tuning: { secondMs: 20, pacing: { write: unspaced(), notifications: unspaced() } },
-      });
+      const repo = fakeGitHubFleetRepo(fake, mirrorDir);
       const deps = { repo, prs: repo, now: () => new Date('2026-03-16T12:00:00Z') };
       const cli = { type: 'cli', user: 'ops' } as const;
       const core = async () => {
