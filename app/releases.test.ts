@@ -13,7 +13,7 @@ import { advanceRollouts, type AdvanceDeps } from '../modules/advance.js';
 import { releaseModule } from '../modules/release.js';
 import { GitTagSource } from '../modules/tags.js';
 import { makeTempBareRepo, type TempBareRepo } from '../test/git.js';
-import { makeModulesRepo, type ModulesRepo, moduleYaml } from '../test/modules-repo.js';
+import { makeModulesRepo, type ModulesRepo, releaseFleetFiles, tagCoreReleases } from '../test/modules-repo.js';
 import { testDatabase } from '../test/pg/database.js';
 import { migrate } from './db/migrate.js';
 import { PgRolloutStore, PgTenantHealth, pgOutboxWriter } from './releases.js';
@@ -28,58 +28,13 @@ afterEach(async () => {
   cleanups = [];
 });
 
-const tenant = (slug: string, owner: number, modules: string) => ({
-  [`tenants/${slug}/tenant.yaml`]: `slug: ${slug}
-owner: { telegramUserId: ${owner} }
-plan: pro
-placement: { type: dedicated, region: fra1, size: s-1vcpu-1gb }
-modules:
-${modules}
-createdAt: "2026-01-01T00:00:00Z"
-`,
-  [`tenants/${slug}/billing.yaml`]: 'status: past_due\npaidThrough: null\n',
-});
-
-/**
- * The fleet: alpha, bravo, charlie on the auto channel (charlie also has welcome 1.0.0, which requires core <1.1,
- * so core 1.1.0 would break it), nora and nick on notify; core 1.0.0 and welcome 1.0.0 released.
- */
-function fleetFiles(rollout = ''): Record<string, string> {
-  return {
-    'fleet.yaml': `name: acme
-plans:
-  pro: { title: Pro, price: { amount: 2900, currency: usd }, placement: dedicated }
-mergePolicy: { default: review, kinds: { module.update: auto } }
-admins: [${ADMIN}]
-${rollout}`,
-    'catalog/core.yaml': `name: core
-title: { en: Core, ru: Ядро }
-versions:
-  "1.0.0": { image: "ghcr.io/acme/core:1.0.0", releasedAt: "2026-01-01T00:00:00Z" }
-`,
-    'catalog/welcome.yaml': `name: welcome
-title: { en: Welcome }
-versions:
-  "1.0.0": { image: "ghcr.io/acme/welcome:1.0.0", releasedAt: "2026-01-01T00:00:00Z", requires: { core: ">=1.0 <1.1" } }
-`,
-    ...tenant('alpha', 101, '  core: { version: 1.0.0, channel: auto }'),
-    ...tenant('bravo', 102, '  core: { version: 1.0.0, channel: auto }'),
-    ...tenant('charlie', 103, '  core: { version: 1.0.0, channel: auto }\n  welcome: { version: 1.0.0, channel: auto }'),
-    ...tenant('nora', 201, '  core: { version: 1.0.0 }'),
-    ...tenant('nick', 202, '  core: { version: 1.0.0, channel: notify }'),
-  };
-}
-
 async function world(ctx: TestContext, rollout = '') {
   const db = await testDatabase(ctx);
   await migrate(new Secret(db.url));
   const modules: ModulesRepo = await makeModulesRepo();
-  const fleet: TempBareRepo = await makeTempBareRepo(fleetFiles(rollout));
+  const fleet: TempBareRepo = await makeTempBareRepo(releaseFleetFiles({ admin: ADMIN, rollout }));
   cleanups.push(modules.cleanup, fleet.cleanup);
-  await modules.commit({ 'modules/core/module.yaml': moduleYaml('core'), 'modules/core/migrations/1.0.0/001_init.sql': 'create table t (id int);\n' });
-  modules.tag('core@1.0.0', 'First release');
-  await modules.commit({ 'modules/core/migrations/1.1.0/001_stats.sql': 'alter table t add column n int;\n' });
-  modules.tag('core@1.1.0', 'Core 1.1.0\n\n- /stats for the owner');
+  await tagCoreReleases(modules);
   let now = T0;
   const deps: AdvanceDeps & { source: GitTagSource } = {
     repo: fleet.repo,

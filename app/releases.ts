@@ -1,7 +1,47 @@
+import { type Log, silentLog } from '../fleet/log.js';
+import type { AdvanceDeps } from '../modules/advance.js';
 import type { OutboxWriter, RolloutStore, TenantHealth, TenantHealthReader } from '../modules/ports.js';
 import { RolloutRecord } from '../modules/rollout.js';
+import type { Config } from './config.js';
 import type { Db } from './db/db.js';
+import { migrate } from './db/migrate.js';
+import { openControlDb } from './db/open.js';
+import { openFleetRepo } from './fleet-repo.js';
 import { queueMessage } from './outbox.js';
+
+/**
+ * What `buckfleet release` and `buckfleet rollout advance` run on: the configured fleet repo,
+ * the control database (migrated, since the release workflow may be the first to reach a new
+ * one), and the real clock. `close` ends the database.
+ */
+export async function openReleaseDeps(
+  config: Config,
+  cwd: string,
+  opts: { log?: Log; now?: () => Date } = {},
+): Promise<{ deps: AdvanceDeps; close: () => Promise<void> }> {
+  const log = opts.log ?? silentLog;
+  const repo = await openFleetRepo(config, cwd);
+  const db = await openControlDb(config, { log, cwd });
+  try {
+    await migrate(db.url, { log });
+  } catch (error) {
+    await db.close();
+    throw error;
+  }
+  return {
+    deps: {
+      repo,
+      prs: repo,
+      outbox: pgOutboxWriter(db.pool),
+      rollouts: new PgRolloutStore(db.pool),
+      health: new PgTenantHealth(db.pool),
+      extraAdmins: config.adminTelegramIds,
+      now: opts.now ?? (() => new Date()),
+      log,
+    },
+    close: () => db.close(),
+  };
+}
 
 /** modules/'s ports on the control database: the outbox, the rollouts table (0005), tenant_status. */
 

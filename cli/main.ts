@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { registerInit } from './commands/init.js';
 import { registerReconcile } from './commands/reconcile.js';
+import { registerRelease } from './commands/release.js';
 import { registerSchema } from './commands/schema.js';
 import { registerTenant } from './commands/tenant.js';
 import { registerUp } from './commands/up.js';
@@ -52,6 +53,7 @@ function buildProgram(ctx: CommandContext): Command {
   registerTenant(program, ctx);
   registerReconcile(program, ctx);
   registerUp(program, ctx);
+  registerRelease(program, ctx);
   return program;
 }
 

@@ -67,3 +67,53 @@ export function moduleYaml(name: string, opts: { requires?: Record<string, strin
     '',
   ].join('\n');
 }
+
+const releaseTenant = (slug: string, owner: number, modules: string) => ({
+  [`tenants/${slug}/tenant.yaml`]: `slug: ${slug}
+owner: { telegramUserId: ${owner} }
+plan: pro
+placement: { type: dedicated, region: fra1, size: s-1vcpu-1gb }
+modules:
+${modules}
+createdAt: "2026-01-01T00:00:00Z"
+`,
+  [`tenants/${slug}/billing.yaml`]: 'status: past_due\npaidThrough: null\n',
+});
+
+/**
+ * The fleet: alpha, bravo, charlie on the auto channel (charlie also has welcome 1.0.0, which requires core <1.1,
+ * so core 1.1.0 would break it), nora and nick on notify; core 1.0.0 and welcome 1.0.0 released.
+ */
+export function releaseFleetFiles(opts: { admin: number; rollout?: string }): Record<string, string> {
+  return {
+    'fleet.yaml': `name: acme
+plans:
+  pro: { title: Pro, price: { amount: 2900, currency: usd }, placement: dedicated }
+mergePolicy: { default: review, kinds: { module.update: auto } }
+admins: [${opts.admin}]
+${opts.rollout ?? ''}`,
+    'catalog/core.yaml': `name: core
+title: { en: Core, ru: Ядро }
+versions:
+  "1.0.0": { image: "ghcr.io/acme/core:1.0.0", releasedAt: "2026-01-01T00:00:00Z" }
+`,
+    'catalog/welcome.yaml': `name: welcome
+title: { en: Welcome }
+versions:
+  "1.0.0": { image: "ghcr.io/acme/welcome:1.0.0", releasedAt: "2026-01-01T00:00:00Z", requires: { core: ">=1.0 <1.1" } }
+`,
+    ...releaseTenant('alpha', 101, '  core: { version: 1.0.0, channel: auto }'),
+    ...releaseTenant('bravo', 102, '  core: { version: 1.0.0, channel: auto }'),
+    ...releaseTenant('charlie', 103, '  core: { version: 1.0.0, channel: auto }\n  welcome: { version: 1.0.0, channel: auto }'),
+    ...releaseTenant('nora', 201, '  core: { version: 1.0.0 }'),
+    ...releaseTenant('nick', 202, '  core: { version: 1.0.0, channel: notify }'),
+  };
+}
+
+/** core 1.0.0 (annotated "First release") and core 1.1.0 (annotated, with notes) in a modules repo. */
+export async function tagCoreReleases(repo: ModulesRepo): Promise<void> {
+  await repo.commit({ 'modules/core/module.yaml': moduleYaml('core'), 'modules/core/migrations/1.0.0/001_init.sql': 'create table t (id int);\n' });
+  repo.tag('core@1.0.0', 'First release');
+  await repo.commit({ 'modules/core/migrations/1.1.0/001_stats.sql': 'alter table t add column n int;\n' });
+  repo.tag('core@1.1.0', 'Core 1.1.0\n\n- /stats for the owner');
+}
