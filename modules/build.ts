@@ -42,6 +42,10 @@ export async function buildModule(name: string, outDir = BUNDLES_DIR): Promise<s
       format: 'cjs',
       // pg requires these only when asked for (native bindings, Cloudflare sockets): never here.
       external: ['pg-native', 'pg-cloudflare', 'cloudflare:sockets'],
+      // node-fetch (grammY's HTTP client on node) accepts a signal only if its class is named
+      // `AbortSignal`; bundling renames abort-controller's class to dodge the global one, and
+      // every getMe then fails before any request ("Expected signal to be an instanceof AbortSignal").
+      keepNames: true,
       sourcemap: false,
       legalComments: 'none',
       logLevel: 'silent',

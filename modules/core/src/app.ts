@@ -24,8 +24,10 @@ export async function startCore(env: NodeJS.ProcessEnv, log?: Log): Promise<Runn
   // An idle client whose connection drops emits 'error'; unhandled, it would end the process.
   pool.on('error', (error) => log.error('database connection lost', { error: error.message }));
   try {
+    log.debug('checking the schema');
     await assertSchema(pool, config.version);
     const bot = createCoreBot({ config, db: pool, log });
+    log.debug('asking Telegram who the bot is (getMe)');
     await bot.init();
     const health = await serveHealth({
       port: config.port,
