@@ -1,10 +1,9 @@
-import { isDeepStrictEqual } from 'node:util';
 import semver from 'semver';
 import { parse } from 'yaml';
 import { ImageRef, ModuleName } from '../fleet/schema/index.js';
 import { changelogSection } from './changelog.js';
 import { ModuleManifest } from './schema.js';
-import type { TagInfo, TagSource } from './tags.js';
+import type { TagInfo, TagSource, TreeEntry } from './tags.js';
 
 /**
  * The module catalog from git tags: a tag `<name>@<semver>` is a release, and what
@@ -91,7 +90,8 @@ export function parseModuleTag(tag: string): ParsedTag | null {
 }
 
 /** Every release tag of the repository, checked. */
-export async function loadModuleCatalog(source: TagSource): Promise<ModuleCatalog> {
+export async function loadModuleCatalog(uncached: TagSource): Promise<ModuleCatalog> {
+  const source = cachedTrees(uncached);
   const tags = await source.tags();
   const known = releaseTags(tags);
   const problems: ModuleProblem[] = [];
@@ -112,11 +112,12 @@ export async function loadModuleCatalog(source: TagSource): Promise<ModuleCatalo
 }
 
 /** One release, checked; throws {@link ModuleTagNotFoundError} or {@link InvalidModuleError}. */
-export async function loadModuleRelease(source: TagSource & { readonly repo: string }, name: string, version: string): Promise<ReleasedModule> {
+export async function loadModuleRelease(uncached: TagSource & { readonly repo: string }, name: string, version: string): Promise<ReleasedModule> {
+  const source = cachedTrees(uncached);
   const tag = `${name}@${version}`;
   const tags = await source.tags();
   const info = tags.find((t) => t.tag === tag);
-  if (info === undefined) throw new ModuleTagNotFoundError(tag, source.repo);
+  if (info === undefined) throw new ModuleTagNotFoundError(tag, uncached.repo);
   const parsed = parseModuleTag(tag);
   if (parsed === null || 'problem' in parsed) {
     throw new InvalidModuleError(tag, [{ tag, module: name, version: null, file: tag, reason: parsed === null ? 'not a <module>@<version> tag' : parsed.problem }]);
@@ -124,6 +125,30 @@ export async function loadModuleRelease(source: TagSource & { readonly repo: str
   const checked = await checkRelease(source, info, parsed, releaseTags(tags));
   if ('problems' in checked) throw new InvalidModuleError(tag, checked.problems);
   return checked.release;
+}
+
+/**
+ * Each tag's tree is listed once per load: checking that earlier migrations are unchanged looks at
+ * every earlier release of a module, which would otherwise list the same trees again and again.
+ */
+function cachedTrees(source: TagSource): TagSource {
+  const trees = new Map<string, Promise<TreeEntry[]>>();
+  return {
+    tags: () => source.tags(),
+    blob: (id) => source.blob(id),
+    tree: (tag, dir) => {
+      const key = `${tag}\0${dir}`;
+      let tree = trees.get(key);
+      if (tree === undefined) trees.set(key, (tree = source.tree(tag, dir)));
+      return tree;
+    },
+  };
+}
+
+/** The text of `path` in a tree, or null when the tree has no such file. */
+async function readIn(source: TagSource, tree: readonly TreeEntry[], path: string): Promise<string | null> {
+  const entry = tree.find((e) => e.path === path);
+  return entry === undefined ? null : source.blob(entry.blob);
 }
 
 /** Release tags by module: name → versions (valid semver only). */
@@ -146,8 +171,9 @@ async function checkRelease(
   const problems: ModuleProblem[] = [];
   const problem = (file: string, reason: string) => problems.push({ tag, module: name, version, file, reason });
 
-  const manifest = await readManifest(source, tag, name, problem);
-  const migrations = await checkMigrations(source, tag, name, version, known.get(name) ?? [], problem);
+  const tree = await source.tree(tag, moduleDir(name));
+  const manifest = await readManifest(source, tree, name, problem);
+  const migrations = await checkMigrations(source, tree, name, version, known.get(name) ?? [], problem);
   if (manifest !== null) {
     if (manifest.name !== name) problem(manifestPath(name), `name is "${manifest.name}" but the tag releases "${name}"`);
     const image = manifest.image.replace('{version}', version);
@@ -162,7 +188,7 @@ async function checkRelease(
     }
   }
   if (manifest === null || problems.length > 0) return { problems };
-  const changelog = info.message === null ? await source.read(tag, changelogPath(name)) : null;
+  const changelog = info.message === null ? await readIn(source, tree, changelogPath(name)) : null;
   return {
     release: {
       name,
@@ -178,9 +204,9 @@ async function checkRelease(
   };
 }
 
-async function readManifest(source: TagSource, tag: string, name: string, problem: (file: string, reason: string) => void): Promise<ModuleManifest | null> {
+async function readManifest(source: TagSource, tree: readonly TreeEntry[], name: string, problem: (file: string, reason: string) => void): Promise<ModuleManifest | null> {
   const file = manifestPath(name);
-  const text = await source.read(tag, file);
+  const text = await readIn(source, tree, file);
   if (text === null) {
     problem(file, `missing: a release tag must point at a commit that has ${file}`);
     return null;
@@ -208,42 +234,44 @@ async function readManifest(source: TagSource, tag: string, name: string, proble
  */
 async function checkMigrations(
   source: TagSource,
-  tag: string,
+  tree: readonly TreeEntry[],
   name: string,
   version: string,
   released: readonly string[],
   problem: (file: string, reason: string) => void,
 ): Promise<string[]> {
   const dir = migrationsDir(name);
-  const byVersion = new Map<string, string[]>();
-  for (const path of await source.files(tag, dir)) {
-    const [v = '', file = '', ...rest] = path.slice(dir.length + 1).split('/');
+  const byVersion = new Map<string, TreeEntry[]>();
+  for (const entry of tree.filter((e) => e.path.startsWith(`${dir}/`))) {
+    const [v = '', file = '', ...rest] = entry.path.slice(dir.length + 1).split('/');
     if (rest.length > 0 || semver.valid(v) !== v || !MIGRATION_FILE.test(file)) {
-      problem(path, `expected ${dir}/<version>/<file>.sql`);
+      problem(entry.path, `expected ${dir}/<version>/<file>.sql`);
       continue;
     }
-    byVersion.set(v, [...(byVersion.get(v) ?? []), file]);
+    byVersion.set(v, [...(byVersion.get(v) ?? []), entry]);
   }
-  for (const [v, files] of byVersion) {
+  for (const [v, entries] of byVersion) {
     const folder = `${dir}/${v}`;
     if (semver.gt(v, version)) problem(folder, `migrations of ${v}, later than this release ${version}: tag ${name}@${v} with them`);
     else if (v !== version && !released.includes(v)) problem(folder, `migrations of ${v}, which was never released (no tag ${name}@${v}): they would never run; move them under ${dir}/${version}/`);
-    for (const file of files) {
-      const text = await source.read(tag, `${folder}/${file}`);
-      if (text !== null && text.trim() === '') problem(`${folder}/${file}`, 'empty migration');
+    for (const entry of entries) {
+      // Only a small file can be blank: larger ones are not read at all.
+      if (entry.size < 256 && (await source.blob(entry.blob)).trim() === '') problem(entry.path, 'empty migration');
     }
-    if (v !== version && released.includes(v)) await checkUnchanged(source, tag, `${name}@${v}`, folder, problem);
+    if (v !== version && released.includes(v)) {
+      const then = (await source.tree(`${name}@${v}`, moduleDir(name))).filter((e) => e.path.startsWith(`${folder}/`));
+      checkUnchanged(`${name}@${v}`, entries, then, problem);
+    }
   }
-  return (byVersion.get(version) ?? []).sort();
+  return (byVersion.get(version) ?? []).map((e) => e.path.slice(dir.length + 1 + version.length + 1)).sort();
 }
 
-async function checkUnchanged(source: TagSource, tag: string, releasedTag: string, folder: string, problem: (file: string, reason: string) => void): Promise<void> {
-  const [now, then] = await Promise.all([source.files(tag, folder), source.files(releasedTag, folder)]);
-  for (const path of new Set([...now, ...then])) {
-    const [a, b] = await Promise.all([source.read(tag, path), source.read(releasedTag, path)]);
-    if (!isDeepStrictEqual(a, b)) {
-      const what = b === null ? 'added' : a === null ? 'removed' : 'changed';
-      problem(path, `${what} after its release ${releasedTag}: tenants already ran that version's migrations; put new SQL in this release's own folder`);
-    }
+function checkUnchanged(releasedTag: string, now: readonly TreeEntry[], then: readonly TreeEntry[], problem: (file: string, reason: string) => void): void {
+  const before = new Map(then.map((e) => [e.path, e.blob]));
+  const after = new Map(now.map((e) => [e.path, e.blob]));
+  for (const path of [...new Set([...before.keys(), ...after.keys()])].sort()) {
+    if (before.get(path) === after.get(path)) continue;
+    const what = !before.has(path) ? 'added' : !after.has(path) ? 'removed' : 'changed';
+    problem(path, `${what} after its release ${releasedTag}: tenants already ran that version's migrations; put new SQL in this release's own folder`);
   }
 }

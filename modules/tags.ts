@@ -13,17 +13,25 @@ export interface TagInfo {
   readonly date: string;
 }
 
+/** One file of a tree: its path, blob id and size in bytes. */
+export interface TreeEntry {
+  readonly path: string;
+  readonly blob: string;
+  readonly size: number;
+}
+
 /**
- * The modules repository as the catalog loader reads it: tags, and files at a tag. A port, so the
- * loader's checks are written once against it; {@link GitTagSource} is the real one.
+ * The modules repository as the catalog loader reads it: tags, trees at a tag, blobs. A port, so
+ * the loader's checks are written once against it; {@link GitTagSource} is the real one. Trees
+ * carry blob ids so that "unchanged since that release" is a comparison of ids, not of contents.
  */
 export interface TagSource {
   /** Every tag of the repo. */
   tags(): Promise<TagInfo[]>;
-  /** Every file path under `dir` (recursive) in the tree of `tag`; empty when `dir` is absent. */
-  files(tag: string, dir: string): Promise<string[]>;
-  /** A file's text at `tag`, or null when the tree has no such file. */
-  read(tag: string, path: string): Promise<string | null>;
+  /** Every file under `dir` (recursive) in the tree of `tag`; empty when `dir` is absent. */
+  tree(tag: string, dir: string): Promise<TreeEntry[]>;
+  /** A blob's text. */
+  blob(id: string): Promise<string>;
 }
 
 /** The modules repository could not be read at all (not a repository, git failed). */
@@ -44,7 +52,7 @@ const TAG_FORMAT = ['%(refname:strip=2)', '%(objecttype)', '%(objectname)', '%(*
 /**
  * Tags and files of a git repository (a checkout or a bare repo) through simple-git. Reads
  * only: `for-each-ref`, `ls-tree`, `cat-file`, so it works on the release workflow's checkout
- * whatever is checked out.
+ * whatever is checked out, and costs one git call per tag and per file read.
  */
 export class GitTagSource implements TagSource {
   private readonly git: SimpleGit;
@@ -72,20 +80,17 @@ export class GitTagSource implements TagSource {
       });
   }
 
-  async files(tag: string, dir: string): Promise<string[]> {
-    const out = await this.raw(['ls-tree', '-r', '-z', '--name-only', `refs/tags/${tag}`, '--', `${dir}/`], { tag, file: dir });
-    return out.split('\0').filter((p) => p !== '');
+  async tree(tag: string, dir: string): Promise<TreeEntry[]> {
+    const out = await this.raw(['ls-tree', '-r', '-z', '-l', `refs/tags/${tag}`, '--', `${dir}/`], { tag, file: dir });
+    // `<mode> <type> <id> <size>\t<path>`; submodules (type commit) have no blob to read.
+    return out.split('\0').flatMap((line) => {
+      const m = /^\d+ blob ([0-9a-f]{40,64}) +(\d+)\t(.+)$/s.exec(line);
+      return m?.[1] && m[2] && m[3] ? [{ path: m[3], blob: m[1], size: Number(m[2]) }] : [];
+    });
   }
 
-  async read(tag: string, path: string): Promise<string | null> {
-    const spec = `refs/tags/${tag}:${path}`;
-    // cat-file -e answers "absent" by its exit code; anything else wrong fails the show below.
-    try {
-      await this.git.raw(['cat-file', '-e', spec]);
-    } catch {
-      return null;
-    }
-    return this.raw(['cat-file', 'blob', spec], { tag, file: path });
+  async blob(id: string): Promise<string> {
+    return this.raw(['cat-file', 'blob', id], { file: id });
   }
 
   private async raw(args: string[], at: { tag?: string; file?: string }): Promise<string> {
