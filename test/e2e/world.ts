@@ -13,6 +13,7 @@ import { type FakeDigitalOcean, startFakeDigitalOcean } from '../fake-do/index.j
 import { TEST_IDENTITY, TEST_RECIPIENT } from '../fleet-fixtures.js';
 import { makeTempBareRepo, type TempBareRepo } from '../git.js';
 import { generateClientKey, importImage, startTestHost, stopAllTestHosts, type TestHost } from '../hosts/index.js';
+import type { MeetingPoint } from '../hosts/meeting-point.js';
 import { dropTenantDatabases } from './assertions.js';
 import pg from 'pg';
 import { withDatabase } from '../../app/db/url.js';
@@ -43,6 +44,8 @@ export interface World {
   readonly tenants: readonly WorldTenant[];
   /** The random part of this world's names: tenants a test creates should carry it too. */
   readonly suffix: string;
+  /** With `meetingPoint`: the address of this machine every host of the world reaches. */
+  readonly meetingPoint: MeetingPoint | null;
   readonly botTokens: Readonly<Record<string, string>>;
   /** An in-process reconciler, opened on first use. */
   reconciler(): Promise<ReconcilerHandle>;
@@ -117,6 +120,18 @@ export async function fleetFilesFor(
 export interface WorldOptions {
   /** Edits fleet.yaml (as a plain object) before the repo is made: a plan's Stripe price, a merge policy. */
   readonly fleet?: (fleetYaml: Record<string, unknown>) => void;
+  /** Edits the fleet repo's first commit (path → text) after fleet.yaml: a catalog, a tenant's config. */
+  readonly files?: (files: Record<string, string>) => void;
+  /** The modules folder the reconciler reads (BUCKFLEET_MODULES_DIR): the busybox stand-ins by default. */
+  readonly modulesDir?: string;
+  /** Runs on each test host as it boots, after the stand-in images are imported (e.g. real module images). */
+  readonly onHost?: (host: TestHost) => Promise<void>;
+  /**
+   * An address every host reaches (test/hosts/meeting-point.ts), made the stacks' way to the
+   * tenant database server (TENANT_DATABASE_STACK_HOST), for stacks that really connect. The
+   * test owns it (it may relay the Telegram emulator there before the world starts) and closes it.
+   */
+  readonly meetingPoint?: MeetingPoint;
 }
 
 export async function startWorld(specs: readonly { name: string; placement: 'dedicated' | 'shared'; modules?: Record<string, string> }[], opts: WorldOptions = {}): Promise<World> {
@@ -127,6 +142,7 @@ export async function startWorld(specs: readonly { name: string; placement: 'ded
   const tenants: WorldTenant[] = specs.map((s, i) => ({ slug: `${s.name}-${suffix}`, placement: s.placement, port: 18_081 + i, ...(s.modules ? { modules: s.modules } : {}) }));
   const botTokens = Object.fromEntries(tenants.map((t, i) => [t.slug, `70000000${i}:AAH_${t.slug.replace(/-/g, '_')}_token_000000000000000`]));
   const hosts = new Map<string, TestHost>();
+  const meetingPoint = opts.meetingPoint ?? null;
   const client = await generateClientKey();
   await mkdir(join(home, 'keys'), { recursive: true });
   await writeFile(join(home, 'keys', 'age.txt'), `${TEST_IDENTITY}\n`, { mode: 0o600 });
@@ -137,7 +153,9 @@ export async function startWorld(specs: readonly { name: string; placement: 'ded
       await writeFile(keyFile, init.hostPrivateKey, { mode: 0o600 });
       const host = await startTestHost({ hostKeyFile: keyFile, authorizedKeys: init.authorizedKeys.join('\n') });
       hosts.set(spec.name, host);
+      meetingPoint?.routeFrom(host);
       for (const image of IMAGES) await importImage(host, image);
+      await opts.onHost?.(host);
       return { ipv4: host.address };
     },
     deprovision: async (droplet) => {
@@ -145,7 +163,12 @@ export async function startWorld(specs: readonly { name: string; placement: 'ded
       hosts.delete(droplet.name);
     },
   });
-  const repo = await makeTempBareRepo(await fleetFilesFor(fleet, tenants, botTokens, Date.now(), opts.fleet));
+  const repo = await makeTempBareRepo(
+    await fleetFilesFor(fleet, tenants, botTokens, Date.now(), opts.fleet).then((files) => {
+      opts.files?.(files);
+      return files;
+    }),
+  );
   // The control database of this world, on the shared test server; dropped by close().
   const controlDbName = `w_${suffix}_${randomBytes(4).toString('hex')}`;
   await admin((c) => c.query(`CREATE DATABASE ${pg.escapeIdentifier(controlDbName)}`));
@@ -159,7 +182,8 @@ export async function startWorld(specs: readonly { name: string; placement: 'ded
     DIGITALOCEAN_API_URL: cloud.url,
     SSH_PRIVATE_KEY_FILE: client.privateKeyFile,
     AGE_IDENTITY_FILE: join(home, 'keys', 'age.txt'),
-    BUCKFLEET_MODULES_DIR: MODULES_DIR,
+    BUCKFLEET_MODULES_DIR: opts.modulesDir ?? MODULES_DIR,
+    ...(meetingPoint ? { TENANT_DATABASE_STACK_HOST: meetingPoint.address } : {}),
     BUCKFLEET_STACK_NETWORK: 'host',
     BUCKFLEET_HOST_DIR: join(home, 'hostfs'),
   };
@@ -173,6 +197,7 @@ export async function startWorld(specs: readonly { name: string; placement: 'ded
     env,
     tenants,
     suffix,
+    meetingPoint,
     botTokens,
     async reconciler() {
       handle ??= await openReconciler(loadConfig(env), home, { log: silentLog });
