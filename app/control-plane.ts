@@ -10,7 +10,9 @@ import { healthRoutes } from './http/routes/health.js';
 import { stripeWebhookRoutes } from './http/routes/stripe.js';
 import { type RouteGroup, startHttpServer } from './http/server.js';
 import { tenantDatabaseCredentialsFromConfig } from './bot/credentials.js';
+import { releaseDeps } from './releases.js';
 import { startBillingClock } from './workers/billing-clock.js';
+import { startRolloutWorker } from './workers/rollouts.js';
 import type { WorkerLoop } from './workers/loop.js';
 import { outboxSenderDeps, startOutboxSender } from './workers/outbox-sender.js';
 import { startStripeInbox } from './workers/stripe-inbox.js';
@@ -52,6 +54,7 @@ export async function startControlPlane(config: Config, cwd: string, opts: Contr
     const common = { pool: db.pool, repo, now: () => new Date(), log, random: Math.random };
     const inbox = startStripeInbox({ ...common, adminIds: config.adminTelegramIds }, { signal: stop.signal });
     workers.push(inbox, startBillingClock(common, { signal: stop.signal }));
+    workers.push(startRolloutWorker(releaseDeps(db.pool, repo, { extraAdmins: config.adminTelegramIds, log, now: common.now }), { signal: stop.signal }));
 
     const payments = config.stripe === null ? null : new StripePayments({ secretKey: config.stripe.secretKey, ...stripeApiRoot(config.stripe.apiUrl), log });
     bot = await startBotService(config, { pool: db.pool, repo, payments, recipient: config.ageRecipient, log });

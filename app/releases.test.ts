@@ -10,6 +10,8 @@ import { revertChange, RevertError } from '../fleet/revert.js';
 import { Secret } from '../fleet/secret.js';
 import { submitChange } from '../fleet/submit.js';
 import { advanceRollouts, type AdvanceDeps } from '../modules/advance.js';
+import { silentLog } from '../fleet/log.js';
+import { startRolloutWorker } from './workers/rollouts.js';
 import { releaseModule } from '../modules/release.js';
 import { GitTagSource } from '../modules/tags.js';
 import { makeTempBareRepo, type TempBareRepo } from '../test/git.js';
@@ -154,6 +156,26 @@ describe('buckfleet release (real git repos, real PostgreSQL)', () => {
     expect(await w.versions()).toEqual({ alpha: '1.1.0', bravo: '1.1.0', charlie: '1.0.0', nora: '1.0.0', nick: '1.0.0' });
     expect(await w.deps.rollouts.get('core', '1.1.0')).toMatchObject({ state: 'completed' });
     expect(await advanceRollouts(w.deps)).toEqual([]);
+  });
+
+  it('staged, by itself: the rollout worker of the control plane opens the rest once the soak is over', async (ctx) => {
+    const w = await world(ctx, 'rollout: { canary: [alpha], soakMinutes: 30 }\n');
+    await releaseModule(w.deps, 'core', '1.1.0');
+    await w.status('alpha', { ready: true, revision: (await w.main()).head });
+    const stop = new AbortController();
+    const loop = startRolloutWorker({ ...w.deps, log: silentLog }, { signal: stop.signal, intervalMs: 20, random: () => 0.5 });
+    ctx.onTestFinished(async () => {
+      stop.abort();
+      await loop.done;
+    });
+    // Rounds before the soak is over only wait (the first one starts the soak at T0).
+    await new Promise((r) => setTimeout(r, 200));
+    expect(await w.versions()).toMatchObject({ bravo: '1.0.0' });
+    w.setNow(new Date(T0.getTime() + 30 * 60_000));
+    const until = Date.now() + 10_000;
+    while ((await w.versions()).bravo !== '1.1.0' && Date.now() < until) await new Promise((r) => setTimeout(r, 50));
+    expect(await w.versions()).toEqual({ alpha: '1.1.0', bravo: '1.1.0', charlie: '1.0.0', nora: '1.0.0', nick: '1.0.0' });
+    expect(await w.deps.rollouts.get('core', '1.1.0')).toMatchObject({ state: 'completed' });
   });
 
   it('staged: a failed canary stops the rollout and tells each admin once', async (ctx) => {

@@ -1,4 +1,5 @@
 import { type Log, silentLog } from '../fleet/log.js';
+import type { ChangeRequests, FleetRepo } from '../fleet/repo/types.js';
 import type { AdvanceDeps } from '../modules/advance.js';
 import type { OutboxWriter, RolloutStore, TenantHealth, TenantHealthReader } from '../modules/ports.js';
 import { RolloutRecord } from '../modules/rollout.js';
@@ -28,18 +29,20 @@ export async function openReleaseDeps(
     await db.close();
     throw error;
   }
+  return { deps: releaseDeps(db.pool, repo, { extraAdmins: config.adminTelegramIds, log, now: opts.now ?? (() => new Date()) }), close: () => db.close() };
+}
+
+/** The release and rollout ports on an open control database and fleet repo (the control plane's). */
+export function releaseDeps(db: Db, repo: FleetRepo & ChangeRequests, opts: { extraAdmins: readonly number[]; log: Log; now: () => Date }): AdvanceDeps & { readonly log: Log } {
   return {
-    deps: {
-      repo,
-      prs: repo,
-      outbox: pgOutboxWriter(db.pool),
-      rollouts: new PgRolloutStore(db.pool),
-      health: new PgTenantHealth(db.pool),
-      extraAdmins: config.adminTelegramIds,
-      now: opts.now ?? (() => new Date()),
-      log,
-    },
-    close: () => db.close(),
+    repo,
+    prs: repo,
+    outbox: pgOutboxWriter(db),
+    rollouts: new PgRolloutStore(db),
+    health: new PgTenantHealth(db),
+    extraAdmins: opts.extraAdmins,
+    now: opts.now,
+    log: opts.log,
   };
 }
 
