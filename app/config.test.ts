@@ -44,6 +44,7 @@ describe('loadConfig', () => {
       'BUCKFLEET_STACK_NETWORK',
       'BUCKFLEET_COMPOSE',
       'BUCKFLEET_HOST_DIR',
+      'BUCKFLEET_LOCAL_DOCKER_HOST',
       'TENANT_DATABASE_STACK_HOST',
       'BUCKFLEET_FAILPOINT',
     ]);
@@ -72,6 +73,7 @@ describe('loadConfig', () => {
         composeCommand: ['docker-compose'],
         tenantDbStackHost: null,
         hostDir: '/var/lib/buckfleet',
+        localDockerHost: null,
         failpoint: null,
       },
     });

@@ -69,6 +69,11 @@ export interface Config {
     readonly tenantDbStackHost: string | null;
     /** buckfleet's folder on hosts (BUCKFLEET_HOST_DIR): stacks/ and backups/ under it. */
     readonly hostDir: string;
+    /**
+     * The docker engine the `local` provider deploys to (BUCKFLEET_LOCAL_DOCKER_HOST, a
+     * DOCKER_HOST value); null: docker's own default. Only read without DIGITALOCEAN_TOKEN.
+     */
+    readonly localDockerHost: string | null;
     /** Test-only: the action kind or id after whose `started` journal entry the process kills itself. */
     readonly failpoint: string | null;
   };
@@ -164,6 +169,9 @@ const EnvFields = z.object({
   BUCKFLEET_STACK_NETWORK: variable(z.enum(['host', 'bridge'], { error: 'must be host or bridge' }).default('bridge')),
   BUCKFLEET_COMPOSE: variable(z.enum(['docker-compose', 'docker compose'], { error: 'must be "docker-compose" or "docker compose"' }).default('docker-compose')),
   BUCKFLEET_HOST_DIR: variable(z.string().regex(/^\/[A-Za-z0-9._/-]{0,200}$/, { error: 'must be an absolute path' }).default('/var/lib/buckfleet')),
+  BUCKFLEET_LOCAL_DOCKER_HOST: variable(
+    z.string().regex(/^(unix|tcp|ssh|npipe|fd):\/\/\S+$/, { error: 'must be a DOCKER_HOST value (unix:///path, tcp://host:port, ssh://user@host)' }).optional(),
+  ),
   TENANT_DATABASE_STACK_HOST: variable(z.string().regex(/^[A-Za-z0-9.:-]{1,253}$/, { error: 'must be a host name or IP address' }).optional()),
   BUCKFLEET_FAILPOINT: variable(z.string().regex(/^[a-z0-9./@#:_-]{1,200}$/, { error: 'must be an action kind or id' }).optional()),
 });
@@ -218,6 +226,7 @@ function toConfig(env: Env): Config {
       composeCommand: env.BUCKFLEET_COMPOSE.split(' '),
       tenantDbStackHost: env.TENANT_DATABASE_STACK_HOST ?? null,
       hostDir: env.BUCKFLEET_HOST_DIR,
+      localDockerHost: env.BUCKFLEET_LOCAL_DOCKER_HOST ?? null,
       failpoint: env.BUCKFLEET_FAILPOINT ?? null,
     },
   };

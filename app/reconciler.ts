@@ -7,7 +7,10 @@ import { DirModuleSource } from '../modules/runtime-source.js';
 import type { Action } from '../reconciler/actions.js';
 import { pgOwnerLocks } from '../reconciler/lock.js';
 import type { ReconcilerDeps } from '../reconciler/reconcile.js';
+import { WaitingError } from '../reconciler/errors.js';
+import type { CloudProvider, HostRuntime } from '../reconciler/ports.js';
 import { SshHostRuntime } from '../reconciler/resources/compose-stack/index.js';
+import { type DockerAvailability, LocalCloud, LocalHostRuntime, probeDocker } from '../reconciler/resources/local/index.js';
 import { cloudInit, DigitalOceanProvider, generateHostKey } from '../reconciler/resources/droplet/index.js';
 import { deriveDbPassword, PgTenantDatabase } from '../reconciler/resources/tenant-db/index.js';
 import { ageSecretOpener } from '../reconciler/secrets.js';
@@ -27,6 +30,11 @@ export interface ReconcilerHandle {
   readonly deps: ReconcilerDeps;
   /** The control database (the operations worker's queue lives there). */
   readonly pool: ControlDb['pool'];
+  /**
+   * The `local` provider (no DIGITALOCEAN_TOKEN): whether this machine's docker (or
+   * BUCKFLEET_LOCAL_DOCKER_HOST's) can run stacks, asked once at open. Null with DigitalOcean.
+   */
+  readonly local: { readonly docker: DockerAvailability } | null;
   /** Test-only crash point (BUCKFLEET_FAILPOINT: `before:<kind or id>` / `after:<kind or id>`), for the apply hooks. */
   readonly failpoint: ((action: Action, stage: 'before' | 'after') => void) | undefined;
   close(): Promise<void>;
@@ -38,30 +46,42 @@ function defaultModulesDir(): string {
   return join(basename(above) === 'dist' ? dirname(above) : above, 'modules');
 }
 
+export interface OpenReconcilerOptions {
+  readonly log: Log;
+  readonly github?: GitHubEndpoints;
+  /**
+   * Aborted when the process is stopping: a step waiting (for a host to answer, a stack to become
+   * healthy) ends at once as Waiting, journaled, instead of holding a SIGTERM for minutes; the next
+   * start resumes it.
+   */
+  readonly stopping?: AbortSignal;
+}
+
+/** Where the `local` provider keeps its pseudo-hosts, their stacks and dumps: `<BUCKFLEET_HOME>/local/`. */
+export function localProviderDir(config: Config, cwd: string): string {
+  return resolve(cwd, config.home, 'local');
+}
+
 /**
  * Wires the reconciler from the configuration: control database (migrated), fleet repo, cloud,
- * hosts over SSH, tenant database server, keys, module source. Everything it opens is closed by
- * `close()`.
+ * hosts, tenant database server, keys, module source. With DIGITALOCEAN_TOKEN, droplets and SSH;
+ * without it, the `local` provider: this machine's docker, the same plan and steps. Everything it
+ * opens is closed by `close()`.
  */
-export async function openReconciler(config: Config, cwd: string, opts: { log: Log; github?: GitHubEndpoints }): Promise<ReconcilerHandle> {
-  if (config.cloud.kind !== 'digitalocean') {
-    throw new ReconcilerConfigError('DIGITALOCEAN_TOKEN is not set: the reconciler creates droplets on DigitalOcean (the local provider arrives with local mode)');
-  }
+export async function openReconciler(config: Config, cwd: string, opts: OpenReconcilerOptions): Promise<ReconcilerHandle> {
   const log = opts.log;
   const db = await openControlDb(config, { log, cwd });
   try {
     await migrate(db.url, { log });
-    const ssh = await ensureSshKey(config.sshPrivateKeyFile, cwd);
     const age = await ensureAgeIdentity(config.ageIdentityFile, cwd);
     const password = (slug: string) => deriveDbPassword(age.identity, slug);
     const tenantUrl = config.tenantDatabase.kind === 'url' ? config.tenantDatabase.url : db.url;
     const tenantDb = new PgTenantDatabase(tenantUrl.reveal(), { password, ...(config.reconciler.tenantDbStackHost ? { stackHost: config.reconciler.tenantDbStackHost } : {}) });
     const store = new PgReconcilerStore(db.pool);
     const hostKeys = hostKeysOf(store);
-    const cloud = new DigitalOceanProvider({ token: config.cloud.token, ...(config.reconciler.digitaloceanApiUrl ? { baseUrl: config.reconciler.digitaloceanApiUrl } : {}), log });
     const composeCommand = config.reconciler.composeCommand;
-    const hostDir = config.reconciler.hostDir;
-    const runtime = new SshHostRuntime({ privateKeyFile: ssh.privateKeyFile, composeCommand, stacksDir: `${hostDir}/stacks`, backupsDir: `${hostDir}/backups` });
+    const edges = await cloudAndHosts(config, cwd, log);
+    const { cloud, runtime } = edges;
     const fleet = await openFleetRepo(config, cwd, opts.github);
     const backupsDir = resolve(cwd, config.home, 'backups');
     const modules = new DirModuleSource(config.reconciler.modulesDir ? resolve(cwd, config.reconciler.modulesDir) : defaultModulesDir());
@@ -88,7 +108,8 @@ export async function openReconciler(config: Config, cwd: string, opts: { log: L
         dbPassword: password,
         newHostKey: generateHostKey,
         userData: (hostKey) =>
-          cloudInit({ authorizedKey: ssh.publicKey, hostKey, composePackage: composeCommand.length === 1 ? 'docker-compose' : 'docker-compose-v2' }),
+          // Local pseudo-hosts boot nothing: there is no cloud-init to read it.
+          edges.sshPublicKey === null ? '' : cloudInit({ authorizedKey: edges.sshPublicKey, hostKey, composePackage: composeCommand.length === 1 ? 'docker-compose' : 'docker-compose-v2' }),
         writeLocalBackup: async (name, data) => {
           await mkdir(backupsDir, { recursive: true, mode: 0o700 });
           const path = join(backupsDir, name);
@@ -100,10 +121,11 @@ export async function openReconciler(config: Config, cwd: string, opts: { log: L
           }
           return path;
         },
-        sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
+        sleep: (ms) => stoppableSleep(ms, opts.stopping),
         now: () => new Date(),
         log,
-        settings: { sshUser: 'root', sshPort: 22, networkMode: config.reconciler.stackNetwork, hostWaitMs: 5 * 60_000, healthTimeoutMs: 3 * 60_000 },
+        // A local docker that does not answer will not start answering by itself in minutes.
+        settings: { sshUser: 'root', sshPort: 22, networkMode: config.reconciler.stackNetwork, hostWaitMs: edges.local ? 30_000 : 5 * 60_000, healthTimeoutMs: 3 * 60_000 },
       },
       settings: {
         pruneLimit: 10,
@@ -120,9 +142,55 @@ export async function openReconciler(config: Config, cwd: string, opts: { log: L
         : (action: Action, stage: 'before' | 'after') => {
             if (point === `${stage}:${action.kind}` || point === `${stage}:${action.id}`) process.kill(process.pid, 'SIGKILL');
           };
-    return { deps, pool: db.pool, failpoint, close: () => db.close() };
+    return { deps, pool: db.pool, local: edges.local, failpoint, close: () => db.close() };
   } catch (error) {
     await db.close();
     throw error;
   }
+}
+
+interface Edges {
+  readonly cloud: CloudProvider;
+  readonly runtime: HostRuntime;
+  /** The key new droplets authorize; null for local pseudo-hosts (nothing logs in over SSH). */
+  readonly sshPublicKey: string | null;
+  readonly local: { readonly docker: DockerAvailability } | null;
+}
+
+/** DigitalOcean droplets over SSH, or the local provider on this machine's docker. */
+async function cloudAndHosts(config: Config, cwd: string, log: Log): Promise<Edges> {
+  const composeCommand = config.reconciler.composeCommand;
+  if (config.cloud.kind === 'digitalocean') {
+    const ssh = await ensureSshKey(config.sshPrivateKeyFile, cwd);
+    const cloud = new DigitalOceanProvider({ token: config.cloud.token, ...(config.reconciler.digitaloceanApiUrl ? { baseUrl: config.reconciler.digitaloceanApiUrl } : {}), log });
+    const hostDir = config.reconciler.hostDir;
+    const runtime = new SshHostRuntime({ privateKeyFile: ssh.privateKeyFile, composeCommand, stacksDir: `${hostDir}/stacks`, backupsDir: `${hostDir}/backups` });
+    return { cloud, runtime, sshPublicKey: ssh.publicKey, local: null };
+  }
+  const dir = localProviderDir(config, cwd);
+  const dockerHost = config.reconciler.localDockerHost;
+  const docker = await probeDocker({ dockerHost, composeCommand });
+  return {
+    cloud: new LocalCloud({ dir: join(dir, 'droplets') }),
+    runtime: new LocalHostRuntime({ stacksDir: join(dir, 'stacks'), backupsDir: join(dir, 'backups'), composeCommand, dockerHost }),
+    sshPublicKey: null,
+    local: { docker },
+  };
+}
+
+/** A step's pause; when the process is stopping, the step ends as Waiting (journaled, resumed on the next start). */
+function stoppableSleep(ms: number, stopping: AbortSignal | undefined): Promise<void> {
+  const stopped = () => new WaitingError('ShuttingDown', 'the reconciler is stopping; the step resumes on its next start', 1_000);
+  if (stopping?.aborted) return Promise.reject(stopped());
+  return new Promise((resolve, reject) => {
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(stopped());
+    };
+    const timer = setTimeout(() => {
+      stopping?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    stopping?.addEventListener('abort', onAbort, { once: true });
+  });
 }

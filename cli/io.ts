@@ -6,10 +6,12 @@ export interface CliIo {
   readonly env: Readonly<Record<string, string | undefined>>;
   /** Relative paths in arguments and in the configuration resolve against this. */
   readonly cwd: string;
+  /** Standard input, for secrets that must not be arguments (`--token-stdin`); absent: nothing to read. */
+  readonly stdin?: AsyncIterable<Buffer | string>;
 }
 
 export function processIo(): CliIo {
-  return { stdout: process.stdout, stderr: process.stderr, env: process.env, cwd: process.cwd() };
+  return { stdout: process.stdout, stderr: process.stderr, env: process.env, cwd: process.cwd(), stdin: process.stdin };
 }
 
 /** What every command gets: the io and a place to report a negative result. */

@@ -1,8 +1,12 @@
 import { Command, CommanderError } from 'commander';
+import { registerDoctor } from './commands/doctor.js';
 import { registerInit } from './commands/init.js';
+import { registerModule } from './commands/module.js';
+import { registerPr } from './commands/pr.js';
 import { registerReconcile } from './commands/reconcile.js';
 import { registerRelease } from './commands/release.js';
 import { registerSchema } from './commands/schema.js';
+import { registerStatus } from './commands/status.js';
 import { registerTenant } from './commands/tenant.js';
 import { registerUp } from './commands/up.js';
 import { registerValidate } from './commands/validate.js';
@@ -54,6 +58,10 @@ function buildProgram(ctx: CommandContext): Command {
   registerReconcile(program, ctx);
   registerUp(program, ctx);
   registerRelease(program, ctx);
+  registerModule(program, ctx);
+  registerPr(program, ctx);
+  registerStatus(program, ctx);
+  registerDoctor(program, ctx);
   return program;
 }
 

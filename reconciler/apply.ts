@@ -15,6 +15,11 @@ export interface ApplyHooks {
   readonly progress?: (action: Action, index: number, total: number) => Promise<void>;
   /** Aborted when the owner's lock is lost: no further step starts, another process may own it now. */
   readonly lockLost?: AbortSignal;
+  /**
+   * Aborted when the process is stopping (SIGTERM): no further step starts; the owner's turn ends
+   * as Waiting and the next start (of this or another process) picks it up where it stopped.
+   */
+  readonly stopping?: AbortSignal;
 }
 
 export interface ApplyOutcome {
@@ -55,6 +60,7 @@ export async function applyOwner(
     let started = false;
     try {
       if (hooks.lockLost?.aborted) throw new TransientError('LockLost', `the lock of ${owner} was lost (its database connection ended); stopping before ${action.id}`, { owner, action: action.id });
+      if (hooks.stopping?.aborted) throw new WaitingError('ShuttingDown', `the reconciler is stopping; ${action.id} starts on its next run`, 1_000, { owner, action: action.id });
       if (waiting.length > 0) throw new WaitingError('DependencyPending', `waiting for ${waiting.join(', ')}`, 10_000, { owner, action: action.id });
       await journal.started(op.id, action);
       started = true;

@@ -38,7 +38,7 @@ export interface ReconcilerDeps extends ObserveDeps {
 
 export interface OwnerOutcome {
   readonly owner: string;
-  /** locked: another process holds the owner this pass. */
+  /** locked: another process holds the owner this pass, or this process is stopping and left it for the next run. */
   readonly status: 'ready' | 'progressing' | 'failed' | 'stalled' | 'locked';
   readonly applied: readonly string[];
   readonly error: string | null;
@@ -83,7 +83,9 @@ export async function reconcilePass(deps: ReconcilerDeps, opts: { only?: string;
   const global = new Semaphore(deps.settings.concurrency.global);
   const perHost = new Map<string, Semaphore>();
   const run = (owner: string) =>
-    global.runExclusive(() => {
+    global.runExclusive((): Promise<OwnerOutcome> => {
+      // Stopping: owners not begun yet are left for the next run, untouched (not even locked).
+      if (opts.hooks?.stopping?.aborted) return Promise.resolve({ owner, status: 'locked', applied: [], error: null, requeueAfterMs: null });
       const host = desired.tenants.get(owner)?.host.key ?? owner;
       const limit = perHost.get(host) ?? perHost.set(host, new Semaphore(deps.settings.concurrency.perHost)).get(host)!;
       return limit.runExclusive(() => reconcileOwner(deps, fleet, desired, observed, revision, owner, doneInPass, opts.hooks ?? {}));

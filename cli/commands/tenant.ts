@@ -9,10 +9,11 @@ import type { TenantPlacement } from '../../fleet/schema/index.js';
 import { type CliIo, type CommandContext, println } from '../io.js';
 import { printIssues } from '../report.js';
 import { formatTable } from '../table.js';
+import { registerTenantChanges } from './tenant-changes.js';
 
-/** `buckfleet tenant ...`: the tenants of the fleet as `main` (or a checkout) describes them. */
+/** `buckfleet tenant ...`: the tenants of the fleet as `main` (or a checkout) describes them, and changes to them. */
 export function registerTenant(program: Command, ctx: CommandContext): void {
-  const tenant = program.command('tenant').summary('inspect tenants').description('Inspect the tenants of the fleet.');
+  const tenant = program.command('tenant').summary('inspect and change tenants').description('Inspect the tenants of the fleet, create them, suspend and resume them.');
   tenant
     .command('list')
     .summary('list the tenants')
@@ -41,9 +42,10 @@ export function registerTenant(program: Command, ctx: CommandContext): void {
       }
       for (const line of formatTable(TABLE_HEADERS, tenants.map(tenantRow))) println(ctx.io.stdout, line);
     });
+  registerTenantChanges(tenant, ctx);
 }
 
-async function readSnapshot(io: CliIo, dir: string | undefined): Promise<FleetSnapshot> {
+export async function readSnapshot(io: CliIo, dir: string | undefined): Promise<FleetSnapshot> {
   if (dir !== undefined) return readFleetDir(resolve(io.cwd, dir));
   const repo = await openFleetRepoForReading(loadConfig(io.env), io.cwd);
   return repo.readMain();
@@ -67,7 +69,7 @@ function tenantRow({ slug, tenant, billing }: TenantRecord): string[] {
   ];
 }
 
-const placementText = (p: TenantPlacement) => (p.type === 'shared' ? `shared:${p.host}` : `dedicated:${p.region}/${p.size}`);
+export const placementText = (p: TenantPlacement) => (p.type === 'shared' ? `shared:${p.host}` : `dedicated:${p.region}/${p.size}`);
 
 /** A stable projection for scripts: no per-module config, no secrets (not even sealed ones). */
 function tenantJson({ slug, tenant, billing }: TenantRecord) {
