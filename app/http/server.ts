@@ -26,6 +26,17 @@ export interface HttpServerOptions {
   readonly log: Logger;
   /** Largest request body in bytes, for every route (groups may set a smaller one). */
   readonly bodyLimit?: number;
+  /** Called once per answered request (the metrics' webhook latency). */
+  readonly onResponse?: (timing: RequestTiming) => void;
+}
+
+/** One answered request: the route's pattern (`/webhooks/stripe`), never the URL with its query. */
+export interface RequestTiming {
+  /** The matched route's pattern, or `unmatched` for a 404 without a route. */
+  readonly route: string;
+  readonly method: string;
+  readonly statusCode: number;
+  readonly seconds: number;
 }
 
 export interface HttpServer {
@@ -55,6 +66,14 @@ export async function startHttpServer(opts: HttpServerOptions): Promise<HttpServ
     reply.header('x-request-id', request.id);
     done();
   });
+  // On the root before the groups register, so every group's routes inherit it.
+  const onResponse = opts.onResponse;
+  if (onResponse !== undefined) {
+    app.addHook('onResponse', (request, reply, done) => {
+      onResponse({ route: request.routeOptions.url ?? 'unmatched', method: request.method, statusCode: reply.statusCode, seconds: reply.elapsedTime / 1000 });
+      done();
+    });
+  }
   for (const group of opts.routes) {
     await app.register(async (scope) => {
       await group.register(scope);
