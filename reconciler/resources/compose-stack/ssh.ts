@@ -136,8 +136,8 @@ export function classifySshFailure(at: HostOp, user: string, r: { exitCode: numb
   return new RemoteCommandError(at, r.exitCode, stderrTail(r.stderr));
 }
 
-/** Pipes `data` into ssh's stdin; resolves to the error instead of throwing, so ssh's own failure wins. */
-async function feed(data: AsyncIterable<Uint8Array>, stdin: Writable | null): Promise<unknown> {
+/** Pipes `data` into ssh's stdin (or a local child's); resolves to the error instead of throwing, so the command's own failure wins. */
+export async function feed(data: AsyncIterable<Uint8Array>, stdin: Writable | null): Promise<unknown> {
   if (stdin === null) return new Error('ssh was started without a stdin pipe');
   try {
     await pipeline(Readable.from(data), stdin);

@@ -1,9 +1,7 @@
-import { Readable, type Writable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import { execa } from 'execa';
 import type { RemoteCommand } from '../compose-stack/commands.js';
 import { type HostOp, RemoteCommandError } from '../compose-stack/errors.js';
-import { type SshRunner, stderrTail } from '../compose-stack/ssh.js';
+import { feed, type SshRunner, stderrTail } from '../compose-stack/ssh.js';
 
 /**
  * Runs the compose-stack commands (compose-stack/commands.ts) on this machine instead of over
@@ -66,15 +64,4 @@ export function localRunner(options: LocalRunnerOptions): SshRunner {
       return { stdout: result.stdout, stderr: result.stderr };
     },
   };
-}
-
-/** Pipes `data` into the child's stdin; resolves to the error instead of throwing, so the child's own failure wins. */
-async function feed(data: AsyncIterable<Uint8Array>, stdin: Writable | null): Promise<unknown> {
-  if (stdin === null) return new Error('the command was started without a stdin pipe');
-  try {
-    await pipeline(Readable.from(data), stdin);
-    return null;
-  } catch (error) {
-    return error;
-  }
 }
