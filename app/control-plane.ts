@@ -6,7 +6,9 @@ import type { Config } from './config.js';
 import { migrate } from './db/migrate.js';
 import { type ControlDb, openControlDb } from './db/open.js';
 import { openFleetRepo } from './fleet-repo.js';
+import { githubWebhookRoutes } from './http/routes/github.js';
 import { healthRoutes } from './http/routes/health.js';
+import { createMetrics } from './metrics.js';
 import { stripeWebhookRoutes } from './http/routes/stripe.js';
 import { type RouteGroup, startHttpServer } from './http/server.js';
 import { tenantDatabaseCredentialsFromConfig } from './bot/credentials.js';
@@ -65,10 +67,17 @@ export async function startControlPlane(config: Config, cwd: string, opts: Contr
       workers.push(startOutboxSender(outboxSenderDeps({ pool: db.pool, telegram, databaseCredentials, log }), { signal: stop.signal }));
     }
 
-    const routes: RouteGroup[] = [healthRoutes({ checks: readinessChecks(db, repo) }), ...bot.routes];
+    // One registry per control plane; the reconciler loop's wiring reports passes with metrics.timeReconcilePass.
+    const metrics = createMetrics({ db: db.pool, log });
+    const routes: RouteGroup[] = [healthRoutes({ checks: readinessChecks(db, repo) }), metrics.routes(), ...bot.routes];
     // Without a webhook secret nothing could be verified: the route is not served at all (404).
     if (config.stripe !== null) routes.push(stripeWebhookRoutes({ db: db.pool, webhookSecret: config.stripe.webhookSecret, onRecorded: () => inbox.kick() }));
-    const server = await startHttpServer({ port: config.port, routes, log });
+    if (config.github.webhookSecret !== null) {
+      // No-ops until the reconciler loop (its kick) and the plan comment (commentPlan) are wired here.
+      const fleetRepo = config.fleetRepo.kind === 'github' ? { repository: `${config.fleetRepo.owner}/${config.fleetRepo.repo}` } : {};
+      routes.push(githubWebhookRoutes({ db: db.pool, webhookSecret: config.github.webhookSecret, onMainMoved: () => undefined, onPullRequest: () => Promise.resolve(), ...fleetRepo }));
+    }
+    const server = await startHttpServer({ port: config.port, routes, log, onResponse: (timing) => metrics.observeRequest(timing) });
     log.info({ url: server.url, stripeWebhook: config.stripe !== null }, 'control plane started');
     return {
       url: server.url,
