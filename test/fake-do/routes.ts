@@ -49,6 +49,19 @@ function pageLinks(base: string, query: URLSearchParams, page: number, last: num
   };
 }
 
+/** The account the fake's token belongs to, shaped like DigitalOcean's `GET /v2/account`. */
+const FAKE_ACCOUNT = {
+  droplet_limit: 25,
+  floating_ip_limit: 3,
+  email: 'ops@fleet.example',
+  name: 'Fleet Ops',
+  uuid: 'b6fr89dbf6d9156cace5f3c78dc9851d957381ef',
+  email_verified: true,
+  status: 'active',
+  status_message: '',
+  team: { uuid: '5df3e3004a17e242b7c20ca6c9fc25b701a47ece', name: 'Fleet' },
+};
+
 const notFound = () => new ApiError(404, 'not_found', 'The resource you were accessing could not be found.');
 
 function find(state: FakeState, id: string | undefined): FakeDroplet {
@@ -118,5 +131,7 @@ export function dropletRoutes(state: FakeState): Route[] {
     { method: 'POST', pattern: /^\/v2\/droplets$/, handle: (r) => Promise.resolve(create(r.body)) },
     { method: 'GET', pattern: /^\/v2\/droplets\/(\d+)$/, handle: (r) => Promise.resolve(json(200, { droplet: apiDroplet(find(state, r.params[0]), Date.now()) })) },
     { method: 'DELETE', pattern: /^\/v2\/droplets\/(\d+)$/, handle: (r) => remove(r.params[0]) },
+    // What `buckfleet doctor` reads to check a token: the cheapest authenticated call there is.
+    { method: 'GET', pattern: /^\/v2\/account$/, handle: () => Promise.resolve(json(200, { account: FAKE_ACCOUNT })) },
   ];
 }

@@ -36,6 +36,8 @@ export interface FakeReply {
 }
 
 export interface Route {
+  /** POST unless said otherwise: every write is a POST, reads are GETs. */
+  readonly method?: 'GET' | 'POST';
   readonly path: string;
   readonly handle: (body: FormBody) => FakeReply;
 }
@@ -82,7 +84,7 @@ export const randomId = (prefix: string, length = 24): string =>
 const masked = (key: string) => `${key.slice(0, key.indexOf('_', 3) + 1)}${'*'.repeat(Math.max(0, key.length - 12))}${key.slice(-4)}`;
 
 /**
- * Serves the routes (all POST) on 127.0.0.1 at a free port, one request at a time so a test
+ * Serves the routes (POST unless a route says GET) on 127.0.0.1 at a free port, one request at a time so a test
  * sees the same interleaving every run. Two clicks racing with one Idempotency-Key therefore
  * get the stored answer, never Stripe's 409 for a key already in flight.
  */
@@ -145,7 +147,7 @@ function authorize(secretKey: string, authorization: string | undefined): FakeRe
  */
 function respond(opts: ServeOptions, stored: Map<string, Stored>, method: string, path: string, body: FormBody, key: string | undefined): Answer {
   const fresh = (reply: FakeReply): Answer => ({ reply, replayed: false });
-  const route = method === 'POST' ? opts.routes.find((r) => r.path === path) : undefined;
+  const route = opts.routes.find((r) => r.path === path && (r.method ?? 'POST') === method);
   if (!route) {
     return fresh(errorReply({ status: 404, type: 'invalid_request_error', message: `Unrecognized request URL (${method}: ${path}). Please see https://stripe.com/docs or we can help at https://support.stripe.com/.` }));
   }

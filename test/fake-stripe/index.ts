@@ -15,7 +15,7 @@ export interface FakeStripeOptions {
 
 /**
  * An in-process stand-in for exactly the Stripe endpoints buckfleet calls:
- * `POST /v1/checkout/sessions` and `POST /v1/billing_portal/sessions`. Bodies are form-encoded as
+ * `POST /v1/checkout/sessions`, `POST /v1/billing_portal/sessions` and `GET /v1/balance` (doctor's key check). Bodies are form-encoded as
  * stripe-node sends them; auth is the bearer secret key (else 401); an `Idempotency-Key` replays
  * the first answer (same parameters) or is refused (`idempotency_error`, other parameters);
  * answers and errors are shaped like Stripe's, with a `request-id` header.

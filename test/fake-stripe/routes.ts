@@ -133,9 +133,19 @@ function createPortal(state: FakeState, body: FormBody): FakeReply {
   return { status: 200, body: session };
 }
 
+/** An empty test-mode balance, shaped like Stripe's `GET /v1/balance`. */
+const FAKE_BALANCE = {
+  object: 'balance',
+  available: [{ amount: 0, currency: 'usd', source_types: { card: 0 } }],
+  livemode: false,
+  pending: [{ amount: 0, currency: 'usd', source_types: { card: 0 } }],
+};
+
 export function routes(state: FakeState): Route[] {
   return [
     { path: '/v1/checkout/sessions', handle: (body) => createCheckout(state, body) },
     { path: '/v1/billing_portal/sessions', handle: (body) => createPortal(state, body) },
+    // `buckfleet doctor` checks the key with the cheapest read there is.
+    { method: 'GET', path: '/v1/balance', handle: () => ({ status: 200, body: FAKE_BALANCE }) },
   ];
 }
