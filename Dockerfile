@@ -36,6 +36,12 @@ RUN groupadd --system --gid 10001 buckfleet \
  && useradd --system --uid 10001 --gid buckfleet --home-dir /var/lib/buckfleet --create-home --shell /usr/sbin/nologin buckfleet
 USER buckfleet:buckfleet
 VOLUME ["/var/lib/buckfleet"]
+ENV PORT=8080
+EXPOSE 8080
+# Liveness only (/healthz: the process answers), with node's own fetch: the slim image has no
+# curl. Readiness (/readyz: database and fleet repo) is for load balancers, not for restarts.
+HEALTHCHECK --interval=30s --timeout=5s --start-period=60s --retries=3 \
+  CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.PORT || 8080) + '/healthz').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
 ENTRYPOINT ["node", "bin/buckfleet.js"]
-# Until the control plane exists (`buckfleet` has no serve command yet), the image shows the help.
-CMD ["--help"]
+# The control plane; any other command runs instead (`docker run … buckfleet status`).
+CMD ["up"]
