@@ -10,29 +10,36 @@ import { githubWebhookRoutes } from './http/routes/github.js';
 import { healthRoutes } from './http/routes/health.js';
 import { createMetrics } from './metrics.js';
 import { stripeWebhookRoutes } from './http/routes/stripe.js';
-import { type RouteGroup, startHttpServer } from './http/server.js';
+import { type HttpServer, type RouteGroup, startHttpServer } from './http/server.js';
 import { tenantDatabaseCredentialsFromConfig } from './bot/credentials.js';
+import { type ReconcilerRole, reconcilerUnavailable, startReconcilerRole, wireReconciler } from './reconciler.js';
 import { releaseDeps } from './releases.js';
+import { type Role, ROLES, RolesError, rolesProblem } from './roles.js';
 import { startBillingClock } from './workers/billing-clock.js';
 import { startRolloutWorker } from './workers/rollouts.js';
-import type { WorkerLoop } from './workers/loop.js';
 import { outboxSenderDeps, startOutboxSender } from './workers/outbox-sender.js';
 import { startStripeInbox } from './workers/stripe-inbox.js';
+import type { WorkerLoop } from './workers/loop.js';
 
 /**
  * The control plane service (`buckfleet up`): the control database (migrated), the fleet repo,
- * the HTTP server and the background workers, wired from the configuration. Route groups and
- * workers are lists, so the control plane issue adds the reconciler loop and the GitHub webhook
- * by adding entries.
+ * and the roles this process runs (app/roles.ts): the HTTP server, the bot, the reconciler loop
+ * with the operations worker, the outbox sender, the billing workers, the rollout worker. Each role
+ * is one block below; processes running different roles share only PostgreSQL.
  */
 
 export interface ControlPlane {
-  readonly url: string;
-  /** Whether POST /webhooks/stripe is served (STRIPE_WEBHOOK_SECRET is set). */
+  /** Null when this process does not run the http role. */
+  readonly url: string | null;
+  readonly roles: ReadonlySet<Role>;
+  /** Whether POST /webhooks/stripe is served (STRIPE_WEBHOOK_SECRET is set, http role). */
   readonly stripeWebhook: boolean;
+  /** One line each for the operator: a role that is off here, and why (no docker for the local provider). */
+  readonly notes: readonly string[];
   /**
-   * Graceful stop: no new requests (in-flight ones finish), then the workers finish their
-   * current item, then the database closes.
+   * Graceful stop: no new work is taken (workers and the reconciler stop between items and steps;
+   * a step waiting on a host ends as Waiting, journaled), in-flight requests finish, the item in
+   * progress finishes, then the database closes.
    */
   close(): Promise<void>;
 }
@@ -41,59 +48,101 @@ export interface ControlPlaneOptions {
   readonly log: Logger;
   /** Runs before the fleet repo is opened: `up` creates the local one there when missing. */
   readonly prepareFleetRepo?: () => Promise<void>;
+  /** What this process runs (`--roles`); every role when absent. */
+  readonly roles?: ReadonlySet<Role>;
 }
 
 export async function startControlPlane(config: Config, cwd: string, opts: ControlPlaneOptions): Promise<ControlPlane> {
   const log = opts.log;
+  const roles = opts.roles ?? new Set(ROLES);
+  const problem = rolesProblem(roles, { mode: config.telegram.mode, botTokenSet: config.telegram.botToken !== null });
+  if (problem !== null) throw new RolesError(problem);
   const db = await openControlDb(config, { log, cwd });
   const stop = new AbortController();
-  const workers: WorkerLoop[] = [];
+  // Everything started that must be waited for on stop: worker loops and the reconciler role.
+  const running: { readonly done: Promise<void> }[] = [];
+  const notes: string[] = [];
   let bot: BotService | null = null;
+  let server: HttpServer | null = null;
+  const stopAll = async () => {
+    // First: no new work anywhere. Requests in flight, the bot's update in progress and each
+    // worker's current item still finish below; only then does the database close.
+    stop.abort();
+    await server?.close();
+    await bot?.stop();
+    await Promise.all(running.map((r) => r.done));
+    await db.close();
+  };
   try {
     await migrate(db.url, { log });
     await opts.prepareFleetRepo?.();
     const repo = await openFleetRepo(config, cwd);
     const common = { pool: db.pool, repo, now: () => new Date(), log, random: Math.random };
-    const inbox = startStripeInbox({ ...common, adminIds: config.adminTelegramIds }, { signal: stop.signal });
-    workers.push(inbox, startBillingClock(common, { signal: stop.signal }));
-    workers.push(startRolloutWorker(releaseDeps(db.pool, repo, { extraAdmins: config.adminTelegramIds, log, now: common.now }), { signal: stop.signal }));
-
-    const payments = config.stripe === null ? null : new StripePayments({ secretKey: config.stripe.secretKey, ...stripeApiRoot(config.stripe.apiUrl), log });
-    bot = await startBotService(config, { pool: db.pool, repo, payments, recipient: config.ageRecipient, log });
-    // Without a bot token nothing can be sent: rows wait in the outbox until one is configured.
-    if (config.telegram.botToken !== null) {
-      const databaseCredentials = await tenantDatabaseCredentialsFromConfig(config, cwd, db.url);
-      const telegram = { token: config.telegram.botToken, apiRoot: config.telegram.apiRoot };
-      workers.push(startOutboxSender(outboxSenderDeps({ pool: db.pool, telegram, databaseCredentials, log }), { signal: stop.signal }));
-    }
-
     // One registry per control plane; the reconciler loop's wiring reports passes with metrics.timeReconcilePass.
     const metrics = createMetrics({ db: db.pool, log });
-    const routes: RouteGroup[] = [healthRoutes({ checks: readinessChecks(db, repo) }), metrics.routes(), ...bot.routes];
-    // Without a webhook secret nothing could be verified: the route is not served at all (404).
-    if (config.stripe !== null) routes.push(stripeWebhookRoutes({ db: db.pool, webhookSecret: config.stripe.webhookSecret, onRecorded: () => inbox.kick() }));
-    if (config.github.webhookSecret !== null) {
-      // No-ops until the reconciler loop (its kick) and the plan comment (commentPlan) are wired here.
-      const fleetRepo = config.fleetRepo.kind === 'github' ? { repository: `${config.fleetRepo.owner}/${config.fleetRepo.repo}` } : {};
-      routes.push(githubWebhookRoutes({ db: db.pool, webhookSecret: config.github.webhookSecret, onMainMoved: () => undefined, onPullRequest: () => Promise.resolve(), ...fleetRepo }));
+
+    let reconciler: ReconcilerRole | null = null;
+    if (roles.has('reconciler')) {
+      const handle = await wireReconciler(config, cwd, db, { log, stopping: stop.signal });
+      const unavailable = reconcilerUnavailable(handle);
+      if (unavailable !== null) {
+        // Said once, here, instead of hosts that never finish "booting" pass after pass.
+        log.warn({ reason: unavailable }, 'the reconciler is off');
+        notes.push(`The reconciler is off: ${unavailable}, then restart.`);
+      } else {
+        reconciler = startReconcilerRole(handle, { signal: stop.signal, log, aroundPass: (pass) => metrics.timeReconcilePass(pass) });
+        running.push(reconciler);
+      }
     }
-    const server = await startHttpServer({ port: config.port, routes, log, onResponse: (timing) => metrics.observeRequest(timing) });
-    log.info({ url: server.url, stripeWebhook: config.stripe !== null }, 'control plane started');
+    // A push to main or a retry pressed in the bot: a pass at once when this process reconciles;
+    // otherwise the reconciler processes notice main moved within their poll (5 s).
+    const kickReconciler = () => reconciler?.kick();
+
+    let inbox: WorkerLoop | null = null;
+    if (roles.has('billing')) {
+      inbox = startStripeInbox({ ...common, adminIds: config.adminTelegramIds }, { signal: stop.signal });
+      running.push(inbox, startBillingClock(common, { signal: stop.signal }));
+    }
+    if (roles.has('rollouts')) {
+      running.push(startRolloutWorker(releaseDeps(db.pool, repo, { extraAdmins: config.adminTelegramIds, log, now: common.now }), { signal: stop.signal }));
+    }
+    if (roles.has('bot')) {
+      const payments = config.stripe === null ? null : new StripePayments({ secretKey: config.stripe.secretKey, ...stripeApiRoot(config.stripe.apiUrl), log });
+      bot = await startBotService(config, { pool: db.pool, repo, payments, recipient: config.ageRecipient, log, kickReconciler });
+    }
+    // Without a bot token nothing can be sent: rows wait in the outbox until one is configured.
+    if (roles.has('outbox') && config.telegram.botToken !== null) {
+      const databaseCredentials = await tenantDatabaseCredentialsFromConfig(config, cwd, db.url);
+      const telegram = { token: config.telegram.botToken, apiRoot: config.telegram.apiRoot };
+      running.push(startOutboxSender(outboxSenderDeps({ pool: db.pool, telegram, databaseCredentials, log }), { signal: stop.signal }));
+    }
+
+    const stripeWebhook = roles.has('http') && config.stripe !== null;
+    if (roles.has('http')) {
+      const routes: RouteGroup[] = [healthRoutes({ checks: readinessChecks(db, repo) }), metrics.routes(), ...(bot?.routes ?? [])];
+      // Without a webhook secret nothing could be verified: the route is not served at all (404).
+      // An event recorded here is handled at once by this process's inbox, or within the poll of another's.
+      if (config.stripe !== null) routes.push(stripeWebhookRoutes({ db: db.pool, webhookSecret: config.stripe.webhookSecret, onRecorded: () => inbox?.kick() }));
+      if (config.github.webhookSecret !== null) {
+        // The plan comment (commentPlan) is still a no-op until it is wired here.
+        const fleetRepo = config.fleetRepo.kind === 'github' ? { repository: `${config.fleetRepo.owner}/${config.fleetRepo.repo}` } : {};
+        routes.push(githubWebhookRoutes({ db: db.pool, webhookSecret: config.github.webhookSecret, onMainMoved: kickReconciler, onPullRequest: () => Promise.resolve(), ...fleetRepo }));
+      }
+      server = await startHttpServer({ port: config.port, routes, log, onResponse: (timing) => metrics.observeRequest(timing) });
+    }
+    log.info({ url: server?.url ?? null, roles: [...roles], reconciling: reconciler !== null, stripeWebhook }, 'control plane started');
     return {
-      url: server.url,
-      stripeWebhook: config.stripe !== null,
+      url: server?.url ?? null,
+      roles,
+      stripeWebhook,
+      notes,
       close: async () => {
-        await server.close();
-        await bot?.stop();
-        await stopWorkers(stop, workers);
-        await db.close();
+        await stopAll();
         log.info({}, 'control plane stopped');
       },
     };
   } catch (error) {
-    await bot?.stop();
-    await stopWorkers(stop, workers);
-    await db.close();
+    await stopAll();
     throw error;
   }
 }
@@ -104,11 +153,6 @@ function stripeApiRoot(apiUrl: string | null): { host?: string; port?: number; p
   const url = new URL(apiUrl);
   const protocol = url.protocol === 'http:' ? 'http' : 'https';
   return { host: url.hostname, port: url.port === '' ? (protocol === 'http' ? 80 : 443) : Number(url.port), protocol };
-}
-
-async function stopWorkers(stop: AbortController, workers: readonly WorkerLoop[]): Promise<void> {
-  stop.abort();
-  await Promise.all(workers.map((w) => w.done));
 }
 
 /**

@@ -13,6 +13,11 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const NO_DOCKER = 'unix:///nonexistent/buckfleet-test/docker.sock';
+/** What `up` prints once when the local provider has no docker (the reason is docker's own words, or that docker is missing). */
+const NO_DOCKER_NOTE = expect.stringMatching(
+  /^The reconciler is off: no docker for the local provider \((docker at unix:\/\/\/nonexistent\/buckfleet-test\/docker\.sock does not answer: .+|docker is not installed .+)\): start docker, set BUCKFLEET_LOCAL_DOCKER_HOST, or set DIGITALOCEAN_TOKEN, then restart\.$/,
+) as string;
 
 interface Up {
   readonly child: ChildProcess;
@@ -27,10 +32,10 @@ interface Up {
  * temp folder: the embedded database cannot live under /root) and a test database; resolves
  * once it prints its URL.
  */
-async function startUp(ctx: TestContext, extraEnv: Record<string, string> = {}): Promise<Up & { home: string; dbUrl: string; query: (sql: string) => Promise<unknown[]> }> {
+async function startUp(ctx: TestContext, extraEnv: Record<string, string> = {}, args: readonly string[] = []): Promise<Up & { home: string; dbUrl: string; query: (sql: string) => Promise<unknown[]> }> {
   const db = await testDatabase(ctx);
   const home = await tempDir('up');
-  const child = spawn(process.execPath, ['--import', 'tsx', 'cli/entry.ts', 'up'], {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'cli/entry.ts', 'up', ...args], {
     cwd: ROOT,
     env: {
       PATH: process.env.PATH ?? '/usr/bin:/bin',
@@ -40,6 +45,8 @@ async function startUp(ctx: TestContext, extraEnv: Record<string, string> = {}):
       LOG_LEVEL: 'warn',
       GIT_CONFIG_GLOBAL: '/dev/null',
       GIT_CONFIG_NOSYSTEM: '1',
+      // A docker that is never there, whatever this machine has: the reconciler role says it is off.
+      BUCKFLEET_LOCAL_DOCKER_HOST: NO_DOCKER,
       ...extraEnv,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -71,6 +78,21 @@ async function startUp(ctx: TestContext, extraEnv: Record<string, string> = {}):
   return { child, url, out, exited, home, dbUrl: db.url, query };
 }
 
+/** `buckfleet up` expected to stop by itself at once (a refused start): its exit code and stderr. */
+async function upFailing(ctx: TestContext, env: Record<string, string>, args: readonly string[] = []): Promise<{ home: string; code: number | null; stderr: string }> {
+  const home = await tempDir('up-bad');
+  ctx.onTestFinished(() => rm(home, { recursive: true, force: true }));
+  const child = spawn(process.execPath, ['--import', 'tsx', 'cli/entry.ts', 'up', ...args], {
+    cwd: ROOT,
+    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', BUCKFLEET_HOME: home, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
+  const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+  return { home, code, stderr };
+}
+
 async function eventually<T>(probe: () => Promise<T>, ok: (value: T) => boolean, ms = 10_000): Promise<T> {
   const until = Date.now() + ms;
   for (;;) {
@@ -86,6 +108,7 @@ describe('buckfleet up', () => {
     expect(up.out).toEqual([
       `created a local fleet repo in ${join(up.home, 'fleet.git')}`,
       'Stripe webhooks are off: set STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET to serve POST /webhooks/stripe',
+      NO_DOCKER_NOTE,
       `buckfleet control plane on ${up.url}`,
     ]);
     await access(join(up.home, 'fleet.git', 'HEAD'));
@@ -109,7 +132,7 @@ describe('buckfleet up', () => {
 
   it('with Stripe configured, records a signed event and its inbox worker processes it at once', async (ctx) => {
     const up = await startUp(ctx, { STRIPE_SECRET_KEY: 'sk_test_buckfleet0123', STRIPE_WEBHOOK_SECRET: TEST_WEBHOOK_SECRET });
-    expect(up.out).toEqual([`created a local fleet repo in ${join(up.home, 'fleet.git')}`, `buckfleet control plane on ${up.url}`]);
+    expect(up.out).toEqual([`created a local fleet repo in ${join(up.home, 'fleet.git')}`, NO_DOCKER_NOTE, `buckfleet control plane on ${up.url}`]);
     const event = invoicePaidEvent('evt_1UpNobody', {
       tenant: 'zulu-nobody',
       customer: 'cus_Nobody001',
@@ -133,17 +156,29 @@ describe('buckfleet up', () => {
     expect(await up.exited).toEqual({ code: 0, signal: null });
   });
 
+  it('with --roles http serves HTTP and does not start the reconciler (no word about docker), and exits 0 on SIGTERM', async (ctx) => {
+    const up = await startUp(ctx, {}, ['--roles', 'http']);
+    expect(up.out).toEqual([
+      `created a local fleet repo in ${join(up.home, 'fleet.git')}`,
+      'Stripe webhooks are off: set STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET to serve POST /webhooks/stripe',
+      'roles of this process: http',
+      `buckfleet control plane on ${up.url}`,
+    ]);
+    expect((await fetch(`${up.url}/readyz`)).status).toBe(200);
+    up.child.kill('SIGTERM');
+    expect(await up.exited).toEqual({ code: 0, signal: null });
+  });
+
+  it('refuses an unknown role before starting anything, naming it, exit 1', async (ctx) => {
+    const { home, code, stderr } = await upFailing(ctx, { PORT: '0' }, ['--roles', 'http,reconciller']);
+    expect(code).toBe(1);
+    expect(stderr).toBe('buckfleet: --roles: unknown role "reconciller" (the roles are http, bot, reconciler, outbox, billing, rollouts)\n');
+    // Nothing was started: no embedded database, no fleet repo.
+    expect(await readdir(home)).toEqual([]);
+  });
+
   it('refuses to start on a malformed variable, naming it, exit 1', async (ctx) => {
-    const home = await tempDir('up-bad');
-    ctx.onTestFinished(() => rm(home, { recursive: true, force: true }));
-    const child = spawn(process.execPath, ['--import', 'tsx', 'cli/entry.ts', 'up'], {
-      cwd: ROOT,
-      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', BUCKFLEET_HOME: home, PORT: 'eighty' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stderr = '';
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
-    const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+    const { code, stderr } = await upFailing(ctx, { PORT: 'eighty' });
     expect(code).toBe(1);
     expect(stderr).toBe('buckfleet: PORT: must be a TCP port number (0-65535; 0 picks a free one)\n');
   });

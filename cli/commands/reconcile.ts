@@ -1,15 +1,15 @@
 import type { Command } from 'commander';
 import { loadConfig } from '../../app/config.js';
 import { processLog } from '../../app/log.js';
-import { openReconciler } from '../../app/reconciler.js';
-import { startLoop } from '../../reconciler/loop.js';
+import { openReconciler, ReconcilerConfigError, reconcilerUnavailable, startReconcilerRole } from '../../app/reconciler.js';
 import { resolve } from 'node:path';
 import { simpleGit } from 'simple-git';
 import { readFleetDir } from '../../fleet/fs-read.js';
-import { type PassReport, reconcilePass, type ReconcilerDeps, soonestRequeue } from '../../reconciler/reconcile.js';
+import { type PassReport, reconcilePass, type ReconcilerDeps } from '../../reconciler/reconcile.js';
 import { planJson, planMarkdown, planText } from '../../reconciler/render-plan.js';
-import { startOperationsWorker } from '../../app/workers/operations.js';
+import type { Action } from '../../reconciler/actions.js';
 import { type CommandContext, println } from '../io.js';
+import { progressList } from '../progress.js';
 
 /** `buckfleet plan` and `buckfleet reconcile`: the reconciler from the command line. */
 export function registerReconcile(program: Command, ctx: CommandContext): void {
@@ -48,7 +48,9 @@ export function registerReconcile(program: Command, ctx: CommandContext): void {
     .option('--tenant <slug>', 'only this tenant (and its shared host)')
     .action(async (options: { once?: boolean; dryRun?: boolean; tenant?: string }) => {
       const log = processLog();
-      const handle = await openReconciler(loadConfig(ctx.io.env), ctx.io.cwd, { log });
+      // Made first: the reconciler's waits (a host booting, a stack's health gate) end when it aborts.
+      const stop = new AbortController();
+      const handle = await openReconciler(loadConfig(ctx.io.env), ctx.io.cwd, { log, stopping: stop.signal });
       const hooks = handle.failpoint ? { failpoint: handle.failpoint } : {};
       const only = options.tenant !== undefined ? { only: options.tenant } : {};
       try {
@@ -56,29 +58,39 @@ export function registerReconcile(program: Command, ctx: CommandContext): void {
           ctx.io.stdout.write(planText((await reconcilePass(handle.deps, { ...only, dryRun: true })).plan));
           return;
         }
+        const unavailable = reconcilerUnavailable(handle);
+        if (unavailable !== null) throw new ReconcilerConfigError(`cannot reconcile: ${unavailable}`);
         if (options.once) {
-          const report = await reconcilePass(handle.deps, { ...only, hooks });
+          let report: PassReport | undefined;
+          // Each step as it is done, per owner (tenant or host), then the summary lines.
+          await progressList(ctx.io, [
+            {
+              title: 'reconcile main',
+              task: async (_, task) => {
+                const progress = (action: Action, index: number, total: number) => {
+                  task.output = `${action.owner}: step ${index}/${total} done: ${action.id}`;
+                  return Promise.resolve();
+                };
+                report = await reconcilePass(handle.deps, { ...only, hooks: { ...hooks, progress } });
+                task.title = `reconciled main ${report.revision.slice(0, 12)}: ${report.owners.length} owners`;
+              },
+            },
+          ]).run();
+          if (report === undefined) return;
           printReport(ctx, report);
           // Work still in progress (a host booting, an owner another process holds) is no failure.
           if (report.owners.some((o) => o.status === 'failed' || o.status === 'stalled')) ctx.exitCode = 1;
           return;
         }
-        const stop = new AbortController();
         const onSignal = () => stop.abort();
         process.once('SIGTERM', onSignal);
         process.once('SIGINT', onSignal);
-        const loop = startLoop(
-          {
-            head: () => handle.deps.fleet.head('main'),
-            pass: async () => ({ requeueAfterMs: soonestRequeue(await reconcilePass(handle.deps, { ...only, hooks })) }),
-          },
-          { intervalMs: 60_000, pollMs: 5_000, retryMs: 15_000, signal: stop.signal, random: Math.random, log },
-        );
-        // Restarts asked for in the bot run here: the hosts are the reconciler's alone.
-        const operations = startOperationsWorker({ reconciler: handle.deps, pool: handle.pool }, { signal: stop.signal });
-        await Promise.all([loop.done, operations.done]);
-        process.off('SIGTERM', onSignal);
-        process.off('SIGINT', onSignal);
+        try {
+          await startReconcilerRole(handle, { signal: stop.signal, log, ...only }).done;
+        } finally {
+          process.off('SIGTERM', onSignal);
+          process.off('SIGINT', onSignal);
+        }
       } finally {
         await handle.close();
       }

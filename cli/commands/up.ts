@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { resolve } from 'node:path';
 import { type Config, loadConfig } from '../../app/config.js';
 import { startControlPlane } from '../../app/control-plane.js';
+import { parseRoles, ROLE_SUMMARY, ROLES } from '../../app/roles.js';
 import { processLog } from '../../app/log.js';
 import { STRIPE_WEBHOOK_PATH } from '../../app/http/routes/stripe.js';
 import { LocalFleetRepo } from '../../fleet/repo/local/index.js';
@@ -20,11 +21,15 @@ export function registerUp(program: Command, ctx: CommandContext): void {
     .summary('run the control plane service')
     .description(
       'Start the control plane: migrate the control database (embedded under BUCKFLEET_HOME when DATABASE_URL is unset), ' +
-        'open the fleet repo (a new local one in BUCKFLEET_HOME when FLEET_REPO is unset), serve HTTP on PORT ' +
-        '(/healthz, /readyz, and /webhooks/stripe with STRIPE_WEBHOOK_SECRET), and run the Stripe inbox and billing clock ' +
-        'workers. SIGTERM or SIGINT stops it gracefully.',
+        'open the fleet repo (a new local one in BUCKFLEET_HOME when FLEET_REPO is unset), and run the roles of this process: ' +
+        ROLES.map((r) => `${r} (${ROLE_SUMMARY[r]})`).join('; ') +
+        '. Without DIGITALOCEAN_TOKEN the reconciler deploys to this machine\'s docker (BUCKFLEET_LOCAL_DOCKER_HOST), and says so when there is none. ' +
+        'Processes with different roles share only the control database. SIGTERM or SIGINT stops it gracefully.',
     )
-    .action(async () => {
+    .option('--roles <list>', `comma-separated roles to run in this process (${ROLES.join(', ')}); all by default`)
+    .action(async (options: { roles?: string }) => {
+      // Checked before anything starts: a typo in a supervisor's command line fails at once, naming it.
+      const roles = parseRoles(options.roles);
       const config = loadConfig(ctx.io.env);
       const log = processLog();
       const fleetRepoSet = (ctx.io.env.FLEET_REPO ?? '') !== '';
@@ -37,12 +42,16 @@ export function registerUp(program: Command, ctx: CommandContext): void {
       try {
         const plane = await startControlPlane(config, ctx.io.cwd, {
           log,
+          roles,
           prepareFleetRepo: fleetRepoSet ? undefined : () => ensureLocalFleetRepo(config, ctx.io.cwd, ctx),
         });
-        if (!plane.stripeWebhook) {
+        if (roles.has('http') && !plane.stripeWebhook) {
           println(ctx.io.stdout, `Stripe webhooks are off: set STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET to serve POST ${STRIPE_WEBHOOK_PATH}`);
         }
-        println(ctx.io.stdout, `buckfleet control plane on ${plane.url}`);
+        for (const note of plane.notes) println(ctx.io.stdout, note);
+        if (roles.size < ROLES.length) println(ctx.io.stdout, `roles of this process: ${[...roles].join(', ')}`);
+        // The last line of a start, which scripts and tests wait for.
+        println(ctx.io.stdout, plane.url === null ? 'buckfleet control plane running (no http role)' : `buckfleet control plane on ${plane.url}`);
         const signal = await stopped;
         log.info({ signal }, 'stopping');
         await plane.close();
