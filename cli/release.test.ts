@@ -10,6 +10,9 @@ import { testDatabase } from '../test/pg/database.js';
 import { run } from './main.js';
 import { captureIo } from './testing.js';
 
+/** The simple renderer's lines: started, output, done, failed. */
+const PROGRESS = /^[❯›✔✖] /;
+
 let cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {
   for (const c of cleanups) await c();
@@ -26,7 +29,9 @@ async function setup(ctx: TestContext) {
   const cli = async (...argv: string[]) => {
     const io = captureIo(modules.dir, env);
     const code = await run(argv, io);
-    return { code, out: io.out(), err: io.err() };
+    // listr2's plain lines (not a TTY) come first; the result lines after them.
+    const progress = io.out().filter((l) => PROGRESS.test(l));
+    return { code, out: io.out().filter((l) => !PROGRESS.test(l)), err: io.err(), progress };
   };
   const versions = async () => {
     const repo = await LocalFleetRepo.open(fleet.gitDir);
@@ -49,6 +54,18 @@ describe('buckfleet release / rollout advance / rollback', () => {
     expect(first.out[1]).toMatch(/^catalog: PR #1 merged local:/);
     expect(first.out[2]).toMatch(/^auto tenants: PR #2 merged local:/);
     expect(first.out.slice(3)).toEqual(['notify tenants told now: nick, nora']);
+    // The progress came first, step by step, as plain lines.
+    expect(first.progress).toEqual([
+      '❯ open the fleet repo and the control database',
+      '✔ open the fleet repo and the control database',
+      '❯ release core@1.1.0',
+      expect.stringMatching(/^› reading the tags of \//),
+      '› change merged (module.release, PR #1)',
+      '› change merged (module.update, PR #2)',
+      '› release processed',
+      '✔ release core@1.1.0',
+    ]);
+    expect(first.out.length + first.progress.length).toBe(12);
     expect(await w.versions()).toEqual({ alpha: '1.1.0', bravo: '1.1.0', charlie: '1.0.0', nick: '1.0.0', nora: '1.0.0' });
     expect((await w.db.pool.query('SELECT count(*)::int AS n FROM outbox')).rows).toEqual([{ n: 2 }]);
 
@@ -63,7 +80,7 @@ describe('buckfleet release / rollout advance / rollback', () => {
     expect(w.refs()).toBe(refs);
     expect((await w.db.pool.query('SELECT count(*)::int AS n FROM outbox')).rows).toEqual([{ n: 2 }]);
 
-    expect(await w.cli('rollout', 'advance')).toEqual({ code: 0, out: ['no rollout in its canary stage'], err: [] });
+    expect(await w.cli('rollout', 'advance')).toMatchObject({ code: 0, out: ['no rollout in its canary stage'], err: [] });
 
     const rollback = await w.cli('rollback', '2');
     expect(rollback.code).toBe(0);

@@ -7,10 +7,11 @@ import { openFleetRepo } from '../../app/fleet-repo.js';
 import { revertChange } from '../../fleet/revert.js';
 import { advanceRollouts, describeAdvance } from '../../modules/advance.js';
 import { formatProblem, InvalidModuleError, parseModuleTag } from '../../modules/catalog.js';
-import { describeRelease, releaseModule } from '../../modules/release.js';
+import { describeRelease, releaseModule, type ReleaseReport } from '../../modules/release.js';
 import { GitTagSource } from '../../modules/tags.js';
 import { UsageError } from '../errors.js';
 import { type CommandContext, println } from '../io.js';
+import { progressList, taskLog } from '../progress.js';
 
 /** `buckfleet release`, `buckfleet rollout advance`, `buckfleet rollback`: releases of modules into the fleet. */
 export function registerRelease(program: Command, ctx: CommandContext): void {
@@ -28,17 +29,36 @@ export function registerRelease(program: Command, ctx: CommandContext): void {
     .action(async (tag: string, options: { repo: string }) => {
       const parsed = parseModuleTag(tag);
       if (parsed === null || 'problem' in parsed) throw new UsageError(`"${tag}" is not a release tag <module>@<version>${parsed === null ? '' : `: ${parsed.problem}`}`);
-      const handle = await openReleaseDeps(loadConfig(ctx.io.env), ctx.io.cwd);
+      const config = loadConfig(ctx.io.env);
+      let handle: Awaited<ReturnType<typeof openReleaseDeps>> | undefined;
+      let report: ReleaseReport | undefined;
+      // Progress as it goes (reading the tags, each PR), then the result lines.
+      const steps = progressList(ctx.io, [
+        {
+          title: 'open the fleet repo and the control database',
+          task: async () => {
+            handle = await openReleaseDeps(config, ctx.io.cwd);
+          },
+        },
+        {
+          title: `release ${tag}`,
+          task: async (_, task) => {
+            const deps = handle!.deps;
+            const source = new GitTagSource(resolve(ctx.io.cwd, options.repo));
+            task.output = `reading the tags of ${source.repo}`;
+            report = await releaseModule({ ...deps, log: taskLog((line) => (task.output = line), deps.log), source }, parsed.name, parsed.version);
+          },
+        },
+      ]);
       try {
-        const source = new GitTagSource(resolve(ctx.io.cwd, options.repo));
-        const report = await releaseModule({ ...handle.deps, source }, parsed.name, parsed.version);
-        for (const line of describeRelease(report)) println(ctx.io.stdout, line);
+        await steps.run();
+        for (const line of describeRelease(report!)) println(ctx.io.stdout, line);
       } catch (error) {
         if (!(error instanceof InvalidModuleError)) throw error;
         for (const problem of error.problems) println(ctx.io.stderr, `buckfleet: ${formatProblem(problem)}`);
         ctx.exitCode = 1;
       } finally {
-        await handle.close();
+        await handle?.close();
       }
     });
 
