@@ -1,12 +1,12 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { access, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it, type TestContext } from 'vitest';
 import { deliver, invoicePaidEvent, signed, stripeEvent, TEST_WEBHOOK_SECRET } from '../test/stripe-webhook.js';
 import { testDatabase } from '../test/pg/database.js';
 import { tempDir } from './testing.js';
+import { spawnUp, type UpProcess } from '../test/up-process.js';
 import { startTelegramEmulator } from '../test/telegram/emulator.js';
 import { TestUser } from '../test/telegram/user.js';
 import { createServer } from 'node:http';
@@ -19,63 +19,28 @@ const NO_DOCKER_NOTE = expect.stringMatching(
   /^The reconciler is off: no docker for the local provider \((docker at unix:\/\/\/nonexistent\/buckfleet-test\/docker\.sock does not answer: .+|docker is not installed .+)\): start docker, set BUCKFLEET_LOCAL_DOCKER_HOST, or set DIGITALOCEAN_TOKEN, then restart\.$/,
 ) as string;
 
-interface Up {
-  readonly child: ChildProcess;
-  readonly url: string;
-  /** stdout lines so far. */
-  readonly out: string[];
-  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-}
-
 /**
  * `buckfleet up` as its own process, from sources, with a fresh BUCKFLEET_HOME (under the OS
  * temp folder: the embedded database cannot live under /root) and a test database; resolves
  * once it prints its URL.
  */
-async function startUp(ctx: TestContext, extraEnv: Record<string, string> = {}, args: readonly string[] = []): Promise<Up & { home: string; dbUrl: string; query: (sql: string) => Promise<unknown[]> }> {
+async function startUp(ctx: TestContext, extraEnv: Record<string, string> = {}, args: readonly string[] = []): Promise<UpProcess & { home: string; dbUrl: string; query: (sql: string) => Promise<unknown[]> }> {
   const db = await testDatabase(ctx);
   const home = await tempDir('up');
-  const child = spawn(process.execPath, ['--import', 'tsx', 'cli/entry.ts', 'up', ...args], {
-    cwd: ROOT,
-    env: {
-      PATH: process.env.PATH ?? '/usr/bin:/bin',
-      BUCKFLEET_HOME: home,
-      PORT: '0',
-      DATABASE_URL: db.url,
-      LOG_LEVEL: 'warn',
-      GIT_CONFIG_GLOBAL: '/dev/null',
-      GIT_CONFIG_NOSYSTEM: '1',
-      // A docker that is never there, whatever this machine has: the reconciler role says it is off.
-      BUCKFLEET_LOCAL_DOCKER_HOST: NO_DOCKER,
-      ...extraEnv,
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
-  let stderr = '';
-  child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
-  ctx.onTestFinished(async () => {
-    if (child.exitCode === null && child.signalCode === null) {
-      child.kill('SIGKILL');
-      await exited;
-    }
-    await rm(home, { recursive: true, force: true });
-  });
-  const out: string[] = [];
-  const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`buckfleet up printed no URL in 60 s; stderr:\n${stderr}`)), 60_000);
-    createInterface({ input: child.stdout }).on('line', (line) => {
-      out.push(line);
-      const match = /^buckfleet control plane on (http:\/\/\S+)$/.exec(line);
-      if (match?.[1] !== undefined) {
-        clearTimeout(timer);
-        resolve(match[1]);
-      }
-    });
-    void exited.then(({ code }) => reject(new Error(`buckfleet up exited (${code}) before it was up; stderr:\n${stderr}`)));
-  });
+  ctx.onTestFinished(() => rm(home, { recursive: true, force: true }));
+  const env = {
+    BUCKFLEET_HOME: home,
+    PORT: '0',
+    DATABASE_URL: db.url,
+    GIT_CONFIG_GLOBAL: '/dev/null',
+    GIT_CONFIG_NOSYSTEM: '1',
+    // A docker that is never there, whatever this machine has: the reconciler role says it is off.
+    BUCKFLEET_LOCAL_DOCKER_HOST: NO_DOCKER,
+    ...extraEnv,
+  };
+  const up = await spawnUp(ctx, env, args);
   const query = async (sql: string): Promise<unknown[]> => (await db.pool.query<Record<string, unknown>>(sql)).rows;
-  return { child, url, out, exited, home, dbUrl: db.url, query };
+  return { ...up, home, dbUrl: db.url, query };
 }
 
 /** `buckfleet up` expected to stop by itself at once (a refused start): its exit code and stderr. */

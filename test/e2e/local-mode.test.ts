@@ -1,0 +1,184 @@
+import { randomBytes } from 'node:crypto';
+import { chmod, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { execa } from 'execa';
+import { afterAll, beforeAll, expect, it, type TestContext } from 'vitest';
+import { LocalFleetRepo } from '../../fleet/repo/local/index.js';
+import { submitChange } from '../../fleet/submit.js';
+import { WORKING_DIR_LABEL } from '../../reconciler/resources/local/index.js';
+import { describeWithHosts, docker, generateClientKey, generateHostKey, importImage, startTestHost, stopAllTestHosts, type TestHost } from '../hosts/index.js';
+import { TEST_RECIPIENT } from '../fleet-fixtures.js';
+import { testDatabase } from '../pg/database.js';
+import { containers, dropTenantDatabases, httpGet, tenantTables } from './assertions.js';
+import { spawnUp } from '../up-process.js';
+import { MODULES_DIR } from './world.js';
+
+/**
+ * Local mode end to end (issue 7's "done when"): `buckfleet up` as its own process on an empty
+ * BUCKFLEET_HOME, no DigitalOcean, the local provider's docker played by a test host's dockerd
+ * (BUCKFLEET_LOCAL_DOCKER_HOST). A tenant created with `buckfleet tenant create` reaches `running`
+ * in `buckfleet status`, with its stack on that docker and its database migrated; SIGTERM stops
+ * the service with exit 0. `--roles http` on the same setup serves HTTP and deploys nothing.
+ */
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const CORE_IMAGE = 'buckfleet-test/core:1.0.0';
+/** The customer's bot token: given on stdin, it may appear in no output of the service. */
+const TOKEN = `7000000123:AAlocal_mode_${randomBytes(6).toString('hex')}_token000000`;
+
+describeWithHosts('local mode: buckfleet up on an empty home deploys a tenant to the local docker', () => {
+  let host: TestHost;
+
+  beforeAll(async () => {
+    const [hostKey, client] = await Promise.all([generateHostKey(), generateClientKey()]);
+    host = await startTestHost({ hostKeyFile: hostKey.privateKeyFile, authorizedKeys: client.publicKey });
+    await importImage(host, CORE_IMAGE);
+  }, 120_000);
+
+  afterAll(() => stopAllTestHosts(), 120_000);
+
+  /** A fresh home and control database, and the environment of every buckfleet process on them. */
+  async function setup(ctx: TestContext): Promise<{ env: Record<string, string>; home: string; slug: (name: string) => string }> {
+    const db = await testDatabase(ctx);
+    // Under the OS temp folder, readable by others: an embedded database cannot live under /root.
+    const home = await mkdtemp(join(tmpdir(), 'bf-local-'));
+    await chmod(home, 0o755);
+    const suffix = randomBytes(2).toString('hex');
+    const slugs: string[] = [];
+    ctx.onTestFinished(async () => {
+      await dropTenantDatabases(slugs);
+      await rm(home, { recursive: true, force: true });
+    });
+    const env = {
+      BUCKFLEET_HOME: home,
+      PORT: '0',
+      DATABASE_URL: db.url,
+      BUCKFLEET_LOCAL_DOCKER_HOST: host.dockerHost,
+      BUCKFLEET_MODULES_DIR: MODULES_DIR,
+      BUCKFLEET_STACK_NETWORK: 'host',
+      GIT_CONFIG_GLOBAL: '/dev/null',
+      GIT_CONFIG_NOSYSTEM: '1',
+    };
+    return {
+      env,
+      home,
+      slug: (name) => {
+        const slug = `${name}-${suffix}`;
+        slugs.push(slug);
+        return slug;
+      },
+    };
+  }
+
+  /** What a module developer's `buckfleet release` would have put in the catalog: core 1.0.0, the busybox stand-in. */
+  async function releaseCore(home: string): Promise<void> {
+    const repo = await LocalFleetRepo.open(join(home, 'fleet.git'));
+    const outcome = await submitChange(
+      { repo, prs: repo, now: () => new Date() },
+      {
+        kind: 'module.release',
+        id: 'release-core-1.0.0',
+        requestedBy: { type: 'cli', user: 'e2e' },
+        module: 'core',
+        version: '1.0.0',
+        title: { en: 'Test multi-bot' },
+        description: { en: 'The busybox stand-in' },
+        release: { image: CORE_IMAGE, requires: {}, releasedAt: new Date(Date.now() - 60_000).toISOString() },
+      },
+    );
+    expect(outcome.status).toBe('merged');
+  }
+
+  async function createTenant(env: Record<string, string>, slug: string): Promise<void> {
+    const r = await cli(env, ['tenant', 'create', slug, '--owner', '300123', '--plan', 'basic', '--token-stdin'], `${TOKEN}\n`);
+    expect({ code: r.exitCode, stderr: r.stderr }).toEqual({ code: 0, stderr: '' });
+    expect(r.stdout).toMatch(/merged/);
+  }
+
+  it('creates a tenant with the CLI and sees it running in buckfleet status; SIGTERM stops the service with exit 0', async (ctx) => {
+    const { env, home, slug: slugOf } = await setup(ctx);
+    const slug = slugOf('loco');
+    const up = await spawnUp(ctx, env);
+    expect(up.out).toEqual([
+      `created a local fleet repo in ${join(home, 'fleet.git')}`,
+      'Stripe webhooks are off: set STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET to serve POST /webhooks/stripe',
+      `buckfleet control plane on ${up.url}`,
+    ]);
+    expect((await fetch(`${up.url}/readyz`)).status).toBe(200);
+
+    await releaseCore(home);
+    await createTenant(env, slug);
+    const status = await eventually(
+      () => tenantStatus(env, slug),
+      (s) => s === 'running',
+      120_000,
+    );
+    expect(status).toBe('running');
+
+    // The stack runs on the test host's dockerd, started from the local provider's folder in the home.
+    const cs = await containers(host, `bf-${slug}`);
+    expect(cs.map((c) => `${c.service}:${c.running}:${c.health}`)).toEqual(['core:true:healthy']);
+    expect(await httpGet(host, cs[0]!.id, 18_080)).toBe('bot');
+    const workingDir = (await docker(host, ['inspect', '--format', `{{index .Config.Labels "${WORKING_DIR_LABEL}"}}`, cs[0]!.id])).stdout.trim();
+    expect(workingDir).toMatch(new RegExp(`^${join(home, 'local', 'stacks')}/local-\\d+/bf-${slug}$`));
+    expect(await tenantTables(slug)).toEqual(['bot_users', 'buckfleet_migrations']);
+
+    const stopping = Date.now();
+    up.child.kill('SIGTERM');
+    expect(await up.exited).toEqual({ code: 0, signal: null });
+    expect(Date.now() - stopping).toBeLessThan(20_000);
+    expect(up.stderr()).not.toContain(TOKEN.split(':')[1]);
+    // The service stopped; the tenant's bot did not.
+    expect((await containers(host, `bf-${slug}`)).map((c) => c.running)).toEqual([true]);
+  }, 240_000);
+
+  it('with --roles http serves HTTP and deploys nothing: a new tenant waits for a reconciler process', async (ctx) => {
+    const setUp = await setup(ctx);
+    // No reconciler here generates the local age identity that tenant create would seal to.
+    const env = { ...setUp.env, AGE_RECIPIENT: TEST_RECIPIENT };
+    const { home, slug: slugOf } = setUp;
+    const slug = slugOf('idle');
+    const up = await spawnUp(ctx, env, ['--roles', 'http']);
+    expect(up.out.at(-2)).toBe('roles of this process: http');
+    expect((await fetch(`${up.url}/readyz`)).status).toBe(200);
+    await releaseCore(home);
+    await createTenant(env, slug);
+    // Longer than a reconciler's poll of main (5 s) and its first pass.
+    await new Promise((r) => setTimeout(r, 8_000));
+    expect(await containers(host, `bf-${slug}`)).toEqual([]);
+    expect(await tenantTables(slug)).toBeNull();
+    expect(await tenantStatus(env, slug)).not.toBe('running');
+    up.child.kill('SIGTERM');
+    expect(await up.exited).toEqual({ code: 0, signal: null });
+  }, 120_000);
+});
+
+function cli(env: Record<string, string>, args: readonly string[], input?: string) {
+  return execa(process.execPath, ['--import', 'tsx', 'cli/entry.ts', ...args], {
+    cwd: ROOT,
+    env: { ...env, LOG_LEVEL: 'warn', PATH: process.env.PATH ?? '/usr/bin:/bin' },
+    extendEnv: false,
+    reject: false,
+    timeout: 60_000,
+    ...(input === undefined ? {} : { input }),
+  });
+}
+
+/** The tenant's status as `buckfleet status --json` shows it. */
+async function tenantStatus(env: Record<string, string>, slug: string): Promise<string | null> {
+  const r = await cli(env, ['status', '--json']);
+  if (r.exitCode !== 0) throw new Error(`buckfleet status failed (${r.exitCode}): ${r.stderr}`);
+  const { tenants } = JSON.parse(r.stdout) as { tenants: { slug: string; status: string }[] };
+  return tenants.find((t) => t.slug === slug)?.status ?? null;
+}
+
+async function eventually<T>(probe: () => Promise<T>, ok: (value: T) => boolean, ms: number): Promise<T> {
+  const until = Date.now() + ms;
+  for (;;) {
+    const value = await probe();
+    if (ok(value) || Date.now() > until) return value;
+    await new Promise((r) => setTimeout(r, 1_000));
+  }
+}
