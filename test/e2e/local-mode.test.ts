@@ -40,21 +40,29 @@ describeWithHosts('local mode: buckfleet up on an empty home deploys a tenant to
   afterAll(() => stopAllTestHosts(), 120_000);
 
   /** A fresh home and control database, and the environment of every buckfleet process on them. */
-  async function setup(ctx: TestContext): Promise<{ env: Record<string, string>; home: string; slug: (name: string) => string }> {
-    const db = await testDatabase(ctx);
+  /** `database: 'embedded'` leaves DATABASE_URL unset: up starts its own PostgreSQL in the home. */
+  async function setup(ctx: TestContext, database: 'test server' | 'embedded' = 'test server'): Promise<{ env: Record<string, string>; home: string; slug: (name: string) => string }> {
+    const db = database === 'embedded' ? null : await testDatabase(ctx);
     // Under the OS temp folder, readable by others: an embedded database cannot live under /root.
     const home = await mkdtemp(join(tmpdir(), 'bf-local-'));
     await chmod(home, 0o755);
     const suffix = randomBytes(2).toString('hex');
     const slugs: string[] = [];
     ctx.onTestFinished(async () => {
-      await dropTenantDatabases(slugs);
+      // Stacks use host networking on the one test host: a stack left running would hold the
+      // next test's port.
+      for (const slug of slugs) {
+        const ids = (await containers(host, `bf-${slug}`)).map((c) => c.id);
+        if (ids.length > 0) await docker(host, ['rm', '-f', ...ids]);
+      }
+      // The embedded server and its tenant databases go with the home.
+      if (db !== null) await dropTenantDatabases(slugs);
       await rm(home, { recursive: true, force: true });
     });
     const env = {
       BUCKFLEET_HOME: home,
       PORT: '0',
-      DATABASE_URL: db.url,
+      ...(db === null ? {} : { DATABASE_URL: db.url }),
       BUCKFLEET_LOCAL_DOCKER_HOST: host.dockerHost,
       BUCKFLEET_MODULES_DIR: MODULES_DIR,
       BUCKFLEET_STACK_NETWORK: 'host',
@@ -97,8 +105,8 @@ describeWithHosts('local mode: buckfleet up on an empty home deploys a tenant to
     expect(r.stdout).toMatch(/merged/);
   }
 
-  it('creates a tenant with the CLI and sees it running in buckfleet status; SIGTERM stops the service with exit 0', async (ctx) => {
-    const { env, home, slug: slugOf } = await setup(ctx);
+  it.for(['test server', 'embedded'] as const)('creates a tenant with the CLI and sees it running in buckfleet status; SIGTERM stops the service with exit 0 (control database: %s)', { timeout: 240_000 }, async (database, ctx) => {
+    const { env, home, slug: slugOf } = await setup(ctx, database);
     const slug = slugOf('loco');
     const up = await spawnUp(ctx, env);
     expect(up.out).toEqual([
@@ -123,7 +131,8 @@ describeWithHosts('local mode: buckfleet up on an empty home deploys a tenant to
     expect(await httpGet(host, cs[0]!.id, 18_080)).toBe('bot');
     const workingDir = (await docker(host, ['inspect', '--format', `{{index .Config.Labels "${WORKING_DIR_LABEL}"}}`, cs[0]!.id])).stdout.trim();
     expect(workingDir).toMatch(new RegExp(`^${join(home, 'local', 'stacks')}/local-\\d+/bf-${slug}$`));
-    expect(await tenantTables(slug)).toEqual(['bot_users', 'buckfleet_migrations']);
+    // Its database was migrated (on the embedded server only up's own connection reaches it).
+    if (database === 'test server') expect(await tenantTables(slug)).toEqual(['bot_users', 'buckfleet_migrations']);
 
     const stopping = Date.now();
     up.child.kill('SIGTERM');
@@ -132,7 +141,7 @@ describeWithHosts('local mode: buckfleet up on an empty home deploys a tenant to
     expect(up.stderr()).not.toContain(TOKEN.split(':')[1]);
     // The service stopped; the tenant's bot did not.
     expect((await containers(host, `bf-${slug}`)).map((c) => c.running)).toEqual([true]);
-  }, 240_000);
+  });
 
   it('with --roles http serves HTTP and deploys nothing: a new tenant waits for a reconciler process', async (ctx) => {
     const setUp = await setup(ctx);
