@@ -1,4 +1,5 @@
 import { Command, CommanderError } from 'commander';
+import { registerDb } from './commands/db.js';
 import { registerDoctor } from './commands/doctor.js';
 import { registerInit } from './commands/init.js';
 import { registerModule } from './commands/module.js';
@@ -62,6 +63,7 @@ function buildProgram(ctx: CommandContext): Command {
   registerPr(program, ctx);
   registerStatus(program, ctx);
   registerDoctor(program, ctx);
+  registerDb(program, ctx);
   return program;
 }
 
