@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { chmod, mkdtemp, rm } from 'node:fs/promises';
+import { chmod, cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -41,7 +41,10 @@ describeWithHosts('local mode: buckfleet up on an empty home deploys a tenant to
 
   /** A fresh home and control database, and the environment of every buckfleet process on them. */
   /** `database: 'embedded'` leaves DATABASE_URL unset: up starts its own PostgreSQL in the home. */
-  async function setup(ctx: TestContext, database: 'test server' | 'embedded' = 'test server'): Promise<{ env: Record<string, string>; home: string; slug: (name: string) => string }> {
+  async function setup(
+    ctx: TestContext,
+    database: 'test server' | 'embedded' = 'test server',
+  ): Promise<{ env: Record<string, string>; home: string; slug: (name: string) => string; query: (sql: string, values: unknown[]) => Promise<unknown[]> }> {
     const db = database === 'embedded' ? null : await testDatabase(ctx);
     // Under the OS temp folder, readable by others: an embedded database cannot live under /root.
     const home = await mkdtemp(join(tmpdir(), 'bf-local-'));
@@ -72,6 +75,10 @@ describeWithHosts('local mode: buckfleet up on an empty home deploys a tenant to
     return {
       env,
       home,
+      query: async (sql, values) => {
+        if (db === null) throw new Error('the embedded control database is up\'s own');
+        return (await db.pool.query<Record<string, unknown>>(sql, values)).rows;
+      },
       slug: (name) => {
         const slug = `${name}-${suffix}`;
         slugs.push(slug);
@@ -142,6 +149,51 @@ describeWithHosts('local mode: buckfleet up on an empty home deploys a tenant to
     // The service stopped; the tenant's bot did not.
     expect((await containers(host, `bf-${slug}`)).map((c) => c.running)).toEqual([true]);
   });
+
+  it('SIGTERM during a step that waits (a health gate) ends it at once as waiting, journaled, and exits 0', async (ctx) => {
+    const { env: baseEnv, home, slug: slugOf, query } = await setup(ctx);
+    // core whose health check never passes: its deploy waits in the health gate for minutes.
+    const modules = join(home, 'modules');
+    await cp(MODULES_DIR, modules, { recursive: true });
+    const manifest = join(modules, 'core', 'module.yaml');
+    const text = await readFile(manifest, 'utf8');
+    await writeFile(manifest, text.replace(/^healthcheck: .*$/m, "healthcheck: { test: ['CMD-SHELL', 'exit 1'], intervalSeconds: 5, retries: 100 }"));
+    const env = { ...baseEnv, BUCKFLEET_MODULES_DIR: modules };
+    const slug = slugOf('slow');
+    const up = await spawnUp(ctx, env);
+    await releaseCore(home);
+    await createTenant(env, slug);
+    const deploying = await eventually(
+      () => query(`SELECT s.status FROM reconcile_steps s JOIN reconcile_operations o ON o.id = s.operation_id WHERE o.tenant = $1 AND s.kind = 'stack.deploy'`, [slug]),
+      (rows) => rows.length === 1,
+      60_000,
+    );
+    expect(deploying).toEqual([{ status: 'started' }]);
+    // Compose has started it; the gate now waits for a health that never comes.
+    const started = await eventually(
+      async () => (await containers(host, `bf-${slug}`)).map((c) => `${c.running}:${c.health}`),
+      (cs) => cs.length > 0,
+      30_000,
+    );
+    expect(started).toEqual(['true:starting']);
+    await new Promise((r) => setTimeout(r, 1_000));
+
+    const stopping = Date.now();
+    up.child.kill('SIGTERM');
+    expect(await up.exited).toEqual({ code: 0, signal: null });
+    // Well inside the gate's three minutes: the wait ended, it did not run out.
+    expect(Date.now() - stopping).toBeLessThan(15_000);
+    expect(await query(`SELECT s.status, s.error FROM reconcile_steps s JOIN reconcile_operations o ON o.id = s.operation_id WHERE o.tenant = $1 AND s.kind = 'stack.deploy'`, [slug])).toEqual([
+      { status: 'failed', error: 'the reconciler is stopping; the step resumes on its next start' },
+    ]);
+    // Waiting, not a fault: still reconciling, not stalled, and the next start takes it up again.
+    expect(
+      await query(
+        `SELECT conditions->'Ready'->>'reason' AS reason, conditions->'Reconciling'->>'status' AS reconciling, conditions->'Stalled'->>'status' AS stalled FROM tenant_status WHERE tenant = $1`,
+        [slug],
+      ),
+    ).toEqual([{ reason: 'ShuttingDown', reconciling: 'true', stalled: 'false' }]);
+  }, 180_000);
 
   it('with --roles http serves HTTP and deploys nothing: a new tenant waits for a reconciler process', async (ctx) => {
     const setUp = await setup(ctx);
