@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { registerDb } from './commands/db.js';
 import { registerDoctor } from './commands/doctor.js';
+import { registerImport } from './commands/import.js';
 import { registerInit } from './commands/init.js';
 import { registerModule } from './commands/module.js';
 import { registerPr } from './commands/pr.js';
@@ -64,6 +65,7 @@ function buildProgram(ctx: CommandContext): Command {
   registerStatus(program, ctx);
   registerDoctor(program, ctx);
   registerDb(program, ctx);
+  registerImport(program, ctx);
   return program;
 }
 

@@ -7,8 +7,11 @@ import type { ChangeKind, FleetConfig, MergeMode } from './schema/index.js';
  */
 const KIND_DEFAULTS: Partial<Record<ChangeKind, MergeMode>> = { 'module.release': 'auto' };
 
-/** Whether a change merges itself or waits for an admin. Deletion always waits. */
+/**
+ * Whether a change merges itself or waits for an admin. Deletion always waits, and so does an
+ * import: hundreds of customers arriving from another system are checked by a person first.
+ */
 export function mergeModeOf(config: FleetConfig, kind: ChangeKind): MergeMode {
-  if (kind === 'tenant.delete') return 'review';
+  if (kind === 'tenant.delete' || kind === 'tenant.import') return 'review';
   return config.mergePolicy.kinds[kind] ?? KIND_DEFAULTS[kind] ?? config.mergePolicy.default;
 }

@@ -40,7 +40,8 @@ const shortHash = (text: string) => createHash('sha256').update(text).digest('he
 
 /** The subject a change is about: a tenant slug, or `module-v1.2.0` for a release. */
 export function changeSubject(cr: ChangeRequest): string {
-  return cr.kind === 'module.update' || cr.kind === 'module.release' ? `${cr.module}-v${cr.version}` : cr.slug;
+  if (cr.kind === 'module.update' || cr.kind === 'module.release') return `${cr.module}-v${cr.version}`;
+  return cr.kind === 'tenant.import' ? `import-${cr.source}` : cr.slug;
 }
 
 /** Same request id, same branch: a retried or duplicated request never opens a second PR. */

@@ -8,6 +8,7 @@ import { buildModuleRelease } from './module-release.js';
 import { buildModuleInstall, buildModuleRemove, buildModuleUpdate } from './modules.js';
 import type { ChangeOf, ChangeRequest } from './request.js';
 import { buildTenantCreate } from './tenant-create.js';
+import { buildTenantImport } from './tenant-import.js';
 import { buildTenantDelete, buildTenantResume, buildTenantSuspend, buildTenantUpdate } from './tenant-lifecycle.js';
 import type { ChangePlan } from './types.js';
 
@@ -16,6 +17,7 @@ type Registry = { [K in ChangeRequest['kind']]: Builder<K> };
 /** One builder per change kind: the registry is the list of what the fleet can be asked to do. */
 const BUILDERS: Registry = {
   'tenant.create': buildTenantCreate,
+  'tenant.import': buildTenantImport,
   'tenant.update': buildTenantUpdate,
   'tenant.suspend': buildTenantSuspend,
   'tenant.resume': buildTenantResume,

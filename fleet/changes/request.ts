@@ -6,6 +6,7 @@ import {
   Chat,
   ConfigValue,
   EnvKey,
+  Instant,
   FailedInvoice,
   ModuleName,
   ModuleRelease,
@@ -94,6 +95,35 @@ export const TenantCreate = z.strictObject({
   billing: BillingRecordFields.default({}),
 });
 
+/** One tenant of a `tenant.import`: created as `tenant.create` would, with its billing history. */
+export const ImportedTenant = z.strictObject({
+  slug: Slug,
+  displayName: z.string().min(1).max(64).optional(),
+  owner: TenantOwner,
+  plan: PlanName,
+  /** When the customer first had the bot in the old system; the import's time when unknown. */
+  createdAt: Instant.optional(),
+  secrets: SecretValues.default({}),
+  billing: BillingRecordFields.default({}),
+});
+export type ImportedTenant = z.infer<typeof ImportedTenant>;
+
+/**
+ * Many existing customers moved in at once (`buckfleet import mongo`): one PR an admin reviews
+ * as a whole, instead of hundreds of tenant.create PRs. Always waits for an admin (policy.ts).
+ */
+export const TenantImport = z.strictObject({
+  ...base,
+  kind: z.literal('tenant.import'),
+  /** Where the tenants come from, e.g. `mongo`: the PR's subject and branch name. */
+  source: z.string().regex(/^[a-z][a-z0-9-]{1,30}$/),
+  tenants: z
+    .array(ImportedTenant)
+    .min(1)
+    .max(5_000)
+    .refine((ts) => new Set(ts.map((t) => t.slug)).size === ts.length, { error: 'lists a tenant twice' }),
+});
+
 export const TenantUpdate = z.strictObject({
   ...base,
   kind: z.literal('tenant.update'),
@@ -148,6 +178,7 @@ export const BillingRecordRequest = z.strictObject({ ...base, kind: z.literal('b
 
 export const ChangeRequest = z.discriminatedUnion('kind', [
   TenantCreate,
+  TenantImport,
   TenantUpdate,
   slugOnly('tenant.suspend'),
   slugOnly('tenant.resume'),

@@ -90,6 +90,7 @@ export const Locale = z.enum(['en', 'ru']);
 /** Every kind of change to the fleet; also the keys of the merge policy. */
 export const CHANGE_KINDS = [
   'tenant.create',
+  'tenant.import',
   'tenant.update',
   'tenant.suspend',
   'tenant.resume',
