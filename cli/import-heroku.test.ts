@@ -85,7 +85,7 @@ describe('buckfleet import heroku', () => {
   it('imports the good apps as one tenant.import PR with sealed config vars; skips the bad ones; a second run changes nothing', async () => {
     const dry = await cli(['import', 'heroku', '--from', 'export', '--mapping', 'mapping.yaml', '--dry-run']);
     expect(dry.err).toEqual([]);
-    expect(dry.out).toContain('heroku import: 2 would be imported (dry run: nothing sealed or submitted), 0 unchanged, 3 skipped');
+    expect(dry.out).toContain('heroku import: 2 would be imported (dry run: nothing sealed or submitted), 0 in open PRs, 0 unchanged, 3 skipped');
     expect(git('for-each-ref')).not.toContain('bf/');
 
     const first = await cli(['import', 'heroku', '--from', 'export', '--mapping', 'mapping.yaml', '--report', 'report.json']);
@@ -100,7 +100,7 @@ describe('buckfleet import heroku', () => {
       'import hk-news → tenant news (owner 4002, plan basic; secrets, sealed: BOT_TOKEN)',
       '  then: buckfleet module install news welcome',
       expect.stringMatching(/^import 2 tenants from heroku: PR #1 open, waiting for an admin \(buckfleet pr merge 1\) /),
-      'heroku import: 2 imported, 0 unchanged, 3 skipped',
+      'heroku import: 2 imported, 0 in open PRs, 0 unchanged, 3 skipped',
     ]);
 
     const report = await readFile(join(root, 'report.json'), 'utf8');
@@ -117,10 +117,15 @@ describe('buckfleet import heroku', () => {
       ],
     });
 
-    // Before the merge the same import is the same PR, left as it is.
+    // Before the merge the same import (here from the one-file form) finds its apps in the open PR and leaves it as it is.
     const refs = git('for-each-ref', '--format=%(refname) %(objectname)');
     const again = await cli(['import', 'heroku', '--from', 'export.json', '--mapping', 'mapping.yaml']);
-    expect(again.out).toContainEqual(expect.stringMatching(/^import 2 tenants from heroku: PR #1 already open/));
+    expect(again.out).toEqual([
+      'pending   hk-shop → tenant shop: in open PR #1, waiting for an admin (buckfleet pr merge 1)',
+      'pending   hk-news → tenant news: in open PR #1, waiting for an admin (buckfleet pr merge 1)',
+      ...SKIPS,
+      'heroku import: nothing to import, 2 in open PRs, 0 unchanged, 3 skipped',
+    ]);
     expect(git('for-each-ref', '--format=%(refname) %(objectname)')).toBe(refs);
 
     const body = (await cli(['pr', 'list'])).out.join('\n');
@@ -149,13 +154,31 @@ describe('buckfleet import heroku', () => {
     const mainBefore = git('rev-parse', 'main');
     const second = await cli(['import', 'heroku', '--from', 'export', '--mapping', 'mapping.yaml']);
     expect(second.code).toBe(0);
-    expect(second.out).toEqual(['unchanged hk-shop → tenant shop: already on main', 'unchanged hk-news → tenant news: already on main', ...SKIPS, 'heroku import: nothing to import, 2 unchanged, 3 skipped']);
+    expect(second.out).toEqual(['unchanged hk-shop → tenant shop: already on main', 'unchanged hk-news → tenant news: already on main', ...SKIPS, 'heroku import: nothing to import, 0 in open PRs, 2 unchanged, 3 skipped']);
     expect(git('rev-parse', 'main')).toBe(mainBefore);
     expect((await cli(['pr', 'list'])).out).toEqual(['no open change PRs']);
 
     for (const text of [log, pr.body, report, ...[dry, first, again, second].flatMap((r) => [...r.out, ...r.err])]) {
       for (const secret of PLAINTEXTS) expect(text).not.toContain(secret);
     }
+  });
+
+  it('an export that grew while the first PR is open proposes only the new app, in a second PR', async () => {
+    expect((await cli(['import', 'heroku', '--from', 'export', '--mapping', 'mapping.yaml'])).code).toBe(0);
+    const EXTRA_TOKEN = '7000000109:AAH_heroku_extra_token_abcdefghijklmno';
+    await writeTree(root, { 'grown.json': JSON.stringify({ apps: [...APPS, { name: 'hk-extra' }], config: { ...CONFIG, 'hk-extra': { BOT_TOKEN: EXTRA_TOKEN, OWNER_TELEGRAM_ID: '4009' } } }) });
+    const grown = await cli(['import', 'heroku', '--from', 'grown.json', '--mapping', 'mapping.yaml']);
+    expect(grown.out.filter((l) => !l.startsWith('skipped') && !l.startsWith('  '))).toEqual([
+      'pending   hk-shop → tenant shop: in open PR #1, waiting for an admin (buckfleet pr merge 1)',
+      'pending   hk-news → tenant news: in open PR #1, waiting for an admin (buckfleet pr merge 1)',
+      'import hk-extra → tenant extra (owner 4009, plan basic; secrets, sealed: BOT_TOKEN, OWNER_TELEGRAM_ID)',
+      expect.stringMatching(/^import 1 tenant from heroku: PR #2 open, waiting for an admin/),
+      'heroku import: 1 imported, 2 in open PRs, 0 unchanged, 3 skipped',
+    ]);
+    for (const pr of ['1', '2']) expect((await cli(['pr', 'merge', pr])).code).toBe(0);
+    expect(Object.keys((parse(onMain('tenants/extra/secrets.age')) as { values: object }).values)).toEqual(['BOT_TOKEN', 'OWNER_TELEGRAM_ID']);
+    expect((await cli(['import', 'heroku', '--from', 'grown.json', '--mapping', 'mapping.yaml'])).out.at(-1)).toBe('heroku import: nothing to import, 0 in open PRs, 3 unchanged, 3 skipped');
+    expect(git('log', '--all', '-p')).not.toContain(EXTRA_TOKEN);
   });
 
   it('refuses an export that does not validate, naming file and field, writing nothing', async () => {

@@ -2,9 +2,9 @@ import type { Command } from 'commander';
 import { readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
+import { tenantOwners } from '../../app/import/mongo/io.js';
 import { BOT_TOKEN } from '../../bot/token-check.js';
-import { branchFor } from '../../fleet/changes/describe.js';
-import { ChangeRequest, type ChangeRequestInput } from '../../fleet/changes/request.js';
+import type { ChangeRequestInput } from '../../fleet/changes/request.js';
 import type { Fleet } from '../../fleet/model.js';
 import { sealValue } from '../../fleet/seal.js';
 import { cliActor, describeOutcome, type FleetWriter, openFleetWriter, requestId, sealingRecipient } from '../changes.js';
@@ -58,7 +58,8 @@ export function registerImportHeroku(importCmd: Command, ctx: CommandContext): v
       const mapping = options.mapping === undefined ? HerokuMapping.parse({}) : await readMapping(resolve(ctx.io.cwd, options.mapping), options.mapping);
       const writer = await openFleetWriter(ctx.io);
       const { fleet } = await writer.main();
-      const outcomes = planHerokuImport(exp, mapping, offerOf(fleet), (t) => BOT_TOKEN.test(t));
+      const offer = { ...offerOf(fleet), pending: await pendingImports(writer, new Set(fleet.tenants.keys())) };
+      const outcomes = planHerokuImport(exp, mapping, offer, (t) => BOT_TOKEN.test(t));
       const out = (line: string) => println(ctx.io.stdout, line);
       for (const name of unknownMappingApps(exp, mapping)) out(`warning: the mapping names app ${name}, which is not in the export`);
       for (const name of orphanConfigs(exp)) out(`warning: config for app ${name}, which is not in the apps list, is ignored`);
@@ -67,6 +68,7 @@ export function registerImportHeroku(importCmd: Command, ctx: CommandContext): v
       for (const o of outcomes) {
         if (o.kind === 'skip') out(`skipped   ${o.app}: ${o.reason}`);
         if (o.kind === 'unchanged') out(`unchanged ${o.app} → tenant ${o.slug}: already on main`);
+        if (o.kind === 'pending') out(`pending   ${o.app} → tenant ${o.slug}: in open PR #${o.pr}, waiting for an admin (buckfleet pr merge ${o.pr})`);
       }
       const verb = options.dryRun === true ? 'would import' : 'import';
       for (const t of imports) {
@@ -76,7 +78,8 @@ export function registerImportHeroku(importCmd: Command, ctx: CommandContext): v
       }
       const skipped = outcomes.filter((o) => o.kind === 'skip').length;
       const unchanged = outcomes.filter((o) => o.kind === 'unchanged').length;
-      const summary = (imported: string) => `heroku import: ${imported}, ${unchanged} unchanged, ${skipped} skipped`;
+      const pending = outcomes.filter((o) => o.kind === 'pending').length;
+      const summary = (imported: string) => `heroku import: ${imported}, ${pending} in open PRs, ${unchanged} unchanged, ${skipped} skipped`;
       let pr: string | null = null;
       if (imports.length === 0) out(summary('nothing to import'));
       else if (options.dryRun === true) out(summary(`${imports.length} would be imported (dry run: nothing sealed or submitted)`));
@@ -95,10 +98,6 @@ export function registerImportHeroku(importCmd: Command, ctx: CommandContext): v
  */
 async function submitImport(ctx: CommandContext, writer: FleetWriter, fleet: Fleet, imports: readonly PlannedTenant[]): Promise<string> {
   const what = `import ${imports.length} tenant${imports.length === 1 ? '' : 's'} from heroku`;
-  // An open PR of this very request already holds sealed values; sealing again would only
-  // replace ciphertext with other ciphertext of the same values, so a re-run leaves it alone.
-  const existing = await writer.repo.findPr(branchFor(ChangeRequest.parse(requestOf(ctx, imports, new Map()))));
-  if (existing?.state === 'open') return `${what}: PR #${existing.number} already open, waiting for an admin (buckfleet pr merge ${existing.number}) ${existing.url}`;
   const recipient = await sealingRecipient(writer.config, fleet, ctx.io.cwd);
   const sealed = new Map<string, Record<string, string>>();
   for (const t of imports) {
@@ -119,7 +118,9 @@ function reportJson(outcomes: readonly AppOutcome[], pr: string | null, dryRun: 
         ? { app: o.tenant.app, outcome: dryRun ? 'would-import' : 'imported', slug: o.tenant.slug, owner: o.tenant.owner, plan: o.tenant.plan, secrets: [...o.tenant.secrets.keys()], notCopied: o.tenant.dropped, followUps: followUps(o.tenant) }
         : o.kind === 'unchanged'
           ? { app: o.app, outcome: 'unchanged', slug: o.slug }
-          : { app: o.app, outcome: 'skipped', reason: o.reason },
+          : o.kind === 'pending'
+            ? { app: o.app, outcome: 'pending', slug: o.slug, pr: o.pr }
+            : { app: o.app, outcome: 'skipped', reason: o.reason },
     ),
   };
 }
@@ -146,6 +147,20 @@ function requestOf(ctx: CommandContext, imports: readonly PlannedTenant[], seale
     source: 'heroku',
     tenants: imports.map((t) => ({ slug: t.slug, owner: { telegramUserId: t.owner }, plan: t.plan, secrets: sealed.get(t.slug) ?? {} })),
   };
+}
+
+/**
+ * Tenants that open tenant.import PRs add, with their owner and PR: an app already proposed is
+ * not proposed again (sealing it again would only be other ciphertext of the same values), and
+ * an export that grew since opens a PR for the new apps only.
+ */
+async function pendingImports(writer: FleetWriter, onMain: ReadonlySet<string>): Promise<Map<string, { owner: number; pr: number }>> {
+  const pending = new Map<string, { owner: number; pr: number }>();
+  for (const pr of await writer.repo.listOpen()) {
+    if (!pr.labels.includes('tenant.import')) continue;
+    for (const [slug, owner] of tenantOwners((await writer.repo.read(pr.head)).files, onMain)) pending.set(slug, { owner, pr: pr.number });
+  }
+  return pending;
 }
 
 function offerOf(fleet: Fleet) {

@@ -65,6 +65,19 @@ describe('planHerokuImport', () => {
     ]);
   });
 
+  it('leaves apps an open import PR already proposes as pending, and refuses another owner for them', () => {
+    const exp = HerokuExport.parse({
+      apps: [{ name: 'shop' }, { name: 'news' }, { name: 'new-one' }],
+      config: { shop: { BOT_TOKEN: TOKEN, OWNER_TELEGRAM_ID: '1' }, news: { BOT_TOKEN: TOKEN, OWNER_TELEGRAM_ID: '2' }, 'new-one': { BOT_TOKEN: TOKEN, OWNER_TELEGRAM_ID: '3' } },
+    });
+    const pending = new Map([['shop', { owner: 1, pr: 4 }], ['news', { owner: 9, pr: 4 }]]);
+    expect(planHerokuImport(exp, mapping(), { ...offer, pending }, isBotToken).map((o) => (o.kind === 'skip' ? o.reason : o.kind))).toEqual([
+      'pending',
+      'tenant "news" is proposed with another owner in open PR #4',
+      'import',
+    ]);
+  });
+
   it('names typos and strays', () => {
     const exp = HerokuExport.parse({ apps: [{ name: 'one' }], config: { one: {}, two: {} } });
     expect(unknownMappingApps(exp, mapping({ apps: { onee: {} } }))).toEqual(['onee']);

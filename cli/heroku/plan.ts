@@ -105,6 +105,8 @@ export interface FleetOffer {
   readonly modules: readonly string[];
   /** Tenants on main: slug → owner's Telegram id. */
   readonly tenants: ReadonlyMap<string, number>;
+  /** Tenants an open tenant.import PR adds (this import's earlier run, or another import's). */
+  readonly pending?: ReadonlyMap<string, { readonly owner: number; readonly pr: number }>;
 }
 
 export interface PlannedTenant {
@@ -125,6 +127,8 @@ export type AppOutcome =
   | { readonly kind: 'import'; readonly tenant: PlannedTenant }
   /** Already on main with the same owner: nothing to do (a re-run). */
   | { readonly kind: 'unchanged'; readonly app: string; readonly slug: string }
+  /** In an open import PR already: not proposed again, so a re-run opens no second PR for it. */
+  | { readonly kind: 'pending'; readonly app: string; readonly slug: string; readonly pr: number }
   | { readonly kind: 'skip'; readonly app: string; readonly reason: string };
 
 /**
@@ -184,6 +188,12 @@ export function planHerokuImport(exp: HerokuExport, mapping: HerokuMapping, offe
     if (existing !== undefined) {
       if (existing === owner) outcomes.push({ kind: 'unchanged', app: name, slug });
       else skip(`tenant "${slug}" already exists on main with another owner`);
+      continue;
+    }
+    const proposed = offer.pending?.get(slug);
+    if (proposed !== undefined) {
+      if (proposed.owner === owner) outcomes.push({ kind: 'pending', app: name, slug, pr: proposed.pr });
+      else skip(`tenant "${slug}" is proposed with another owner in open PR #${proposed.pr}`);
       continue;
     }
     const plan = override.plan ?? mapping.plan;
