@@ -189,6 +189,14 @@ describe('loadConfig', () => {
     ]);
   });
 
+  it('reads the local provider\'s docker engine as a DOCKER_HOST value, and refuses a bare path', () => {
+    expect(loadConfig({ BUCKFLEET_LOCAL_DOCKER_HOST: 'unix:///run/user/1000/docker.sock' }).reconciler.localDockerHost).toBe('unix:///run/user/1000/docker.sock');
+    expect(loadConfig({ BUCKFLEET_LOCAL_DOCKER_HOST: 'tcp://10.0.0.5:2376' }).reconciler.localDockerHost).toBe('tcp://10.0.0.5:2376');
+    expect(problemsOf({ BUCKFLEET_LOCAL_DOCKER_HOST: '/var/run/docker.sock' })).toEqual([
+      'BUCKFLEET_LOCAL_DOCKER_HOST: must be a DOCKER_HOST value (unix:///path, tcp://host:port, ssh://user@host)',
+    ]);
+  });
+
   it('accepts port 0 (any free port) and refuses ports past 65535', () => {
     expect(loadConfig({ PORT: '0' }).port).toBe(0);
     expect(problemsOf({ PORT: '65536' })).toEqual(['PORT: must be a TCP port number (0-65535; 0 picks a free one)']);
