@@ -7,6 +7,7 @@ import { migrate } from './db/migrate.js';
 import { type ControlDb, openControlDb } from './db/open.js';
 import { openFleetRepo } from './fleet-repo.js';
 import { githubWebhookRoutes } from './http/routes/github.js';
+import { commentPlan, dryRunPlanner, type PlanFleet } from './plan-comment.js';
 import { healthRoutes } from './http/routes/health.js';
 import { createMetrics } from './metrics.js';
 import { stripeWebhookRoutes } from './http/routes/stripe.js';
@@ -82,6 +83,8 @@ export async function startControlPlane(config: Config, cwd: string, opts: Contr
     const metrics = createMetrics({ db: db.pool, log });
 
     let reconciler: ReconcilerRole | null = null;
+    // Plans PRs for the comment when the fleet repo has no plan workflow; only where the reconciler's world is wired.
+    let planner: PlanFleet | null = null;
     if (roles.has('reconciler')) {
       const handle = await wireReconciler(config, cwd, db, { log, stopping: stop.signal });
       const unavailable = reconcilerUnavailable(handle);
@@ -91,6 +94,7 @@ export async function startControlPlane(config: Config, cwd: string, opts: Contr
         notes.push(`The reconciler is off: ${unavailable}, then restart.`);
       } else {
         reconciler = startReconcilerRole(handle, { signal: stop.signal, log, aroundPass: (pass) => metrics.timeReconcilePass(pass) });
+        planner = dryRunPlanner(handle.deps);
         running.push(reconciler);
       }
     }
@@ -124,9 +128,16 @@ export async function startControlPlane(config: Config, cwd: string, opts: Contr
       // An event recorded here is handled at once by this process's inbox, or within the poll of another's.
       if (config.stripe !== null) routes.push(stripeWebhookRoutes({ db: db.pool, webhookSecret: config.stripe.webhookSecret, onRecorded: () => inbox?.kick() }));
       if (config.github.webhookSecret !== null) {
-        // The plan comment (commentPlan) is still a no-op until it is wired here.
         const fleetRepo = config.fleetRepo.kind === 'github' ? { repository: `${config.fleetRepo.owner}/${config.fleetRepo.repo}` } : {};
-        routes.push(githubWebhookRoutes({ db: db.pool, webhookSecret: config.github.webhookSecret, onMainMoved: kickReconciler, onPullRequest: () => Promise.resolve(), ...fleetRepo }));
+        const onPullRequest = async (number: number, headSha: string): Promise<void> => {
+          if (planner === null) {
+            log.info({ pr: number }, 'no plan comment: this process does not run the reconciler role');
+            return;
+          }
+          const outcome = await commentPlan({ repo, plan: planner, log }, number, headSha);
+          log.info({ pr: number, outcome }, 'plan comment');
+        };
+        routes.push(githubWebhookRoutes({ db: db.pool, webhookSecret: config.github.webhookSecret, onMainMoved: kickReconciler, onPullRequest, ...fleetRepo }));
       }
       server = await startHttpServer({ port: config.port, routes, log, onResponse: (timing) => metrics.observeRequest(timing) });
     }
