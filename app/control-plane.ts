@@ -110,6 +110,9 @@ export async function startControlPlane(config: Config, cwd: string, opts: Contr
     if (roles.has('rollouts')) {
       running.push(startRolloutWorker(releaseDeps(db.pool, repo, { extraAdmins: config.adminTelegramIds, log, now: common.now }), { signal: stop.signal }));
     }
+    if (roles.has('bot') && config.telegram.botToken === null) {
+      notes.push('The Telegram bot is off: create a bot with @BotFather and set TELEGRAM_BOT_TOKEN to its token, then restart.');
+    }
     if (roles.has('bot')) {
       const payments = config.stripe === null ? null : new StripePayments({ secretKey: config.stripe.secretKey, ...stripeApiRoot(config.stripe.apiUrl), log });
       bot = await startBotService(config, { pool: db.pool, repo, payments, recipient: config.ageRecipient, log, kickReconciler });

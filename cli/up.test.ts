@@ -15,6 +15,8 @@ import type { AddressInfo } from 'node:net';
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const NO_DOCKER = 'unix:///nonexistent/buckfleet-test/docker.sock';
 /** What `up` prints once when the local provider has no docker (the reason is docker's own words, or that docker is missing). */
+/** A newcomer without a bot token is told how to add one, instead of a failed start. */
+const BOT_OFF_NOTE = 'The Telegram bot is off: create a bot with @BotFather and set TELEGRAM_BOT_TOKEN to its token, then restart.';
 const NO_DOCKER_NOTE = expect.stringMatching(
   /^The reconciler is off: no docker for the local provider \((docker at unix:\/\/\/nonexistent\/buckfleet-test\/docker\.sock does not answer: .+|docker is not installed .+)\): start docker, set BUCKFLEET_LOCAL_DOCKER_HOST, or set DIGITALOCEAN_TOKEN, then restart\.$/,
 ) as string;
@@ -74,6 +76,7 @@ describe('buckfleet up', () => {
       `created a local fleet repo in ${join(up.home, 'fleet.git')}`,
       'Stripe webhooks are off: set STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET to serve POST /webhooks/stripe',
       NO_DOCKER_NOTE,
+      BOT_OFF_NOTE,
       `buckfleet control plane on ${up.url}`,
     ]);
     await access(join(up.home, 'fleet.git', 'HEAD'));
@@ -97,7 +100,7 @@ describe('buckfleet up', () => {
 
   it('with Stripe configured, records a signed event and its inbox worker processes it at once', async (ctx) => {
     const up = await startUp(ctx, { STRIPE_SECRET_KEY: 'sk_test_buckfleet0123', STRIPE_WEBHOOK_SECRET: TEST_WEBHOOK_SECRET });
-    expect(up.out).toEqual([`created a local fleet repo in ${join(up.home, 'fleet.git')}`, NO_DOCKER_NOTE, `buckfleet control plane on ${up.url}`]);
+    expect(up.out).toEqual([`created a local fleet repo in ${join(up.home, 'fleet.git')}`, NO_DOCKER_NOTE, BOT_OFF_NOTE, `buckfleet control plane on ${up.url}`]);
     const event = invoicePaidEvent('evt_1UpNobody', {
       tenant: 'zulu-nobody',
       customer: 'cus_Nobody001',

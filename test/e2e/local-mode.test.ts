@@ -119,6 +119,7 @@ describeWithHosts('local mode: buckfleet up on an empty home deploys a tenant to
     expect(up.out).toEqual([
       `created a local fleet repo in ${join(home, 'fleet.git')}`,
       'Stripe webhooks are off: set STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET to serve POST /webhooks/stripe',
+      'The Telegram bot is off: create a bot with @BotFather and set TELEGRAM_BOT_TOKEN to its token, then restart.',
       `buckfleet control plane on ${up.url}`,
     ]);
     expect((await fetch(`${up.url}/readyz`)).status).toBe(200);
