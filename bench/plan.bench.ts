@@ -1,0 +1,119 @@
+import { execFile } from 'node:child_process';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { availableParallelism, cpus, tmpdir, totalmem } from 'node:os';
+import { dirname, join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { generateFleet, writeFleetRepo } from './fleet-generator.js';
+import type { PlanRunResult } from './plan-run.js';
+
+/**
+ * `npm run bench`: a no-op reconcile plan (load + validate the fleet repo, observe through fakes
+ * that report the world as desired, plan: 0 actions) at 1k and 10k tenants, each run in a child
+ * process of its own (its peak RSS is its own). Flags: --full adds 100k; --runs N (default 3,
+ * the median by total is reported); --sizes 1000,5000 for other sizes.
+ */
+
+const here = dirname(fileURLToPath(import.meta.url));
+const run = promisify(execFile);
+const TARGET_MS = 2000;
+const TARGET_MB = 300;
+
+function flag(name: string): string | undefined {
+  const i = process.argv.indexOf(name);
+  return i < 0 ? undefined : process.argv[i + 1];
+}
+
+const sizes = flag('--sizes')?.split(',').map(Number) ?? (process.argv.includes('--full') ? [1_000, 10_000, 100_000] : [1_000, 10_000]);
+const runs = Number(flag('--runs') ?? 3);
+
+interface SizeResult extends PlanRunResult {
+  readonly generateMs: number;
+  readonly repoWriteMs: number;
+  readonly runs: number;
+  readonly perTenantUs: number;
+  readonly allTotalsMs: readonly number[];
+}
+
+async function measure(n: number, root: string): Promise<SizeResult> {
+  const t0 = performance.now();
+  const { files } = generateFleet({ tenants: n, seed: 1 });
+  const t1 = performance.now();
+  const gitDir = join(root, `fleet-${n}.git`);
+  await writeFleetRepo(gitDir, files);
+  const t2 = performance.now();
+  const results: PlanRunResult[] = [];
+  for (let i = 0; i < runs; i++) {
+    const { stdout } = await run(process.execPath, ['--import', 'tsx', join(here, 'plan-run.ts'), gitDir], {
+      maxBuffer: 1024 * 1024,
+      env: { ...process.env, GIT_CONFIG_GLOBAL: '/dev/null', GIT_CONFIG_NOSYSTEM: '1' },
+    });
+    results.push(JSON.parse(stdout.trim().split('\n').pop() ?? '') as PlanRunResult);
+  }
+  const sorted = [...results].sort((a, b) => a.totalMs - b.totalMs);
+  const median = sorted[Math.floor(sorted.length / 2)]!;
+  return {
+    ...median,
+    peakRssMb: Math.max(...results.map((r) => r.peakRssMb)),
+    generateMs: Math.round(t1 - t0),
+    repoWriteMs: Math.round(t2 - t1),
+    runs,
+    perTenantUs: Math.round((median.totalMs * 1000) / n),
+    allTotalsMs: results.map((r) => r.totalMs),
+  };
+}
+
+function table(rows: readonly SizeResult[]): string {
+  const head = ['N', 'load ms', 'observe ms', 'plan ms', 'total ms', 'peak RSS MB', 'per-tenant µs'];
+  const body = rows.map((r) => [r.tenants, r.loadMs, r.observeMs, r.planMs, r.totalMs, r.peakRssMb, r.perTenantUs].map(String));
+  const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i]!.length)));
+  const line = (cells: readonly string[]) => `| ${cells.map((c, i) => c.padStart(widths[i]!)).join(' | ')} |`;
+  return [line(head), `|${widths.map((w) => '-'.repeat(w + 1) + ':').join('|')}|`, ...body.map(line)].join('\n');
+}
+
+async function main(): Promise<void> {
+  const root = await mkdtemp(join(tmpdir(), 'buckfleet-bench-'));
+  const rows: SizeResult[] = [];
+  try {
+    for (const n of sizes) {
+      process.stderr.write(`plan: ${n} tenants (${runs} runs)...\n`);
+      rows.push(await measure(n, root));
+    }
+  } finally {
+    await rm(root, { recursive: true, force: true });
+  }
+  console.log(table(rows));
+  console.log('\nload = git read + validate; plan = desiredState + plan; each figure the median run by total, peak RSS the largest of the runs.');
+  for (const r of rows) console.log(`  ${r.tenants}: git read ${r.gitReadMs} ms, validate ${r.validateMs} ms, desired ${r.desiredMs} ms, plan ${r.planOnlyMs} ms; totals ${r.allTotalsMs.join(' / ')} ms`);
+
+  const small = rows.find((r) => r.tenants === 1_000);
+  const big = rows.find((r) => r.tenants === 10_000);
+  const verdicts: Record<string, boolean | number | null> = {};
+  if (big) {
+    verdicts.time10kUnder2s = big.totalMs < TARGET_MS;
+    verdicts.rss10kUnder300MB = big.peakRssMb < TARGET_MB;
+    console.log(`\n10k tenants under ${TARGET_MS} ms: ${verdicts.time10kUnder2s ? 'HOLDS' : 'FAILS'} (${big.totalMs} ms)`);
+    console.log(`10k tenants under ${TARGET_MB} MB: ${verdicts.rss10kUnder300MB ? 'HOLDS' : 'FAILS'} (${big.peakRssMb} MB)`);
+  }
+  if (small && big) {
+    const ratio = Math.round((big.totalMs / small.totalMs) * 100) / 100;
+    verdicts.ratio10kTo1k = ratio;
+    // Linear: 10x the tenants costs about 10x the time (start-up costs make it less; above 12, worse than linear).
+    verdicts.linear = ratio <= 12;
+    console.log(`time(10k)/time(1k) = ${ratio} (linear is about 10): ${verdicts.linear ? 'HOLDS' : 'FAILS'}`);
+    // The whole can look linear while one phase is not: each phase's own ratio.
+    const phases = ['gitReadMs', 'validateMs', 'observeMs', 'desiredMs', 'planOnlyMs'] as const;
+    const byPhase = phases.map((p) => `${p.replace(/Ms$/, '')} ${Math.round((big[p] / Math.max(small[p], 0.1)) * 10) / 10}`);
+    for (const p of phases) verdicts[`ratio_${p}`] = Math.round((big[p] / Math.max(small[p], 0.1)) * 10) / 10;
+    console.log(`  by phase: ${byPhase.join(', ')} (above 12: worse than linear)`);
+  }
+  const date = new Date().toISOString().slice(0, 10);
+  const out = join(here, 'results', `plan-${date}.json`);
+  await mkdir(dirname(out), { recursive: true });
+  const machine = { cpus: availableParallelism(), cpuModel: cpus()[0]?.model ?? 'unknown', memoryGiB: Math.round(totalmem() / 2 ** 30), node: process.version, platform: `${process.platform}-${process.arch}` };
+  await writeFile(out, `${JSON.stringify({ benchmark: 'plan', date: new Date().toISOString(), machine, targets: { totalMs: TARGET_MS, peakRssMb: TARGET_MB }, verdicts, results: rows }, null, 2)}\n`);
+  console.log(`\nwrote ${out}`);
+}
+
+await main();
