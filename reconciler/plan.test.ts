@@ -54,6 +54,18 @@ const OPTS = { pruneLimit: 5 };
 const summary = (p: ReturnType<typeof plan>) => p.actions.map((a) => `${a.id} <- ${a.dependsOn.join(',') || '-'}`);
 
 describe('plan', () => {
+  it("removes a tenant's stack from a host it no longer belongs to, and only there", () => {
+    const fleet = fleetOf();
+    const world = converged(fleet);
+    const shared = desiredOf(fleet).tenants.get(SHARED_TENANT);
+    if (!shared) throw new Error('fixture has no shared tenant');
+    // The shared tenant's stack also runs on the dedicated tenant's droplet (moved by hand, or a move half done).
+    const stray = world.hosts.get(`tenant:${DEDICATED_TENANT}`)?.stacks as Map<string, ObservedStack>;
+    stray.set(shared.project, { project: shared.project, services: [] });
+    const p = plan(desiredOf(fleet), world, OPTS);
+    expect(summary(p)).toEqual([`${SHARED_TENANT}/stack.remove@tenant:${DEDICATED_TENANT} <- -`]);
+  });
+
   it('creates everything from nothing, in dependency order', () => {
     const p = plan(desiredOf(fleetOf()), empty, OPTS);
     expect(summary(p)).toEqual([
