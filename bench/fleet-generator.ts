@@ -6,6 +6,7 @@ import { stringify } from 'yaml';
 import type { FleetFiles } from '../fleet/model.js';
 import { billingFile, catalogFile, FLEET_FILE, hostFile, secretsFile, tenantFile } from '../fleet/paths.js';
 import { LocalFleetRepo } from '../fleet/repo/local/index.js';
+import { seeded } from '../test/seeded.js';
 
 /**
  * A deterministic, valid fleet tree of N tenants for benchmarks: realistic modules at various
@@ -62,23 +63,11 @@ export interface GeneratedFleet {
   readonly counts: { readonly tenants: number; readonly shared: number; readonly dedicated: number; readonly hosts: number; readonly billing: Readonly<Record<string, number>> };
 }
 
-/** mulberry32: a small seeded PRNG, enough for test data. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
-
 const DAY = 86_400_000;
 const PERIOD_DAYS = 30;
 
 export function generateFleet(opts: GeneratorOptions): GeneratedFleet {
-  const random = prng(opts.seed ?? 1);
+  const random = seeded(opts.seed ?? 1);
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(random() * xs.length)]!;
   const nowMs = Date.parse(opts.now ?? BENCH_NOW);
   const at = (days: number) => new Date(nowMs + days * DAY).toISOString().replace(/\.\d{3}Z$/, 'Z');

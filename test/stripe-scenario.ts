@@ -1,6 +1,7 @@
 import type { PendingOrder } from '../billing/contract.js';
 import { sealValue, TEST_RECIPIENT } from './fleet-fixtures.js';
 import { chargeRefunded, checkoutCompleted, invoiceEvent, metadataOf, type Purchase, subscriptionEvent } from './stripe-fixtures.js';
+import { seeded } from './seeded.js';
 
 /**
  * One customer's life with Stripe, shared by the pure order-proof test (billing/) and the one
@@ -40,18 +41,6 @@ export const EVENTS: readonly unknown[] = [
   chargeRefunded('evt_1Refund2', later(M[3], 280), delta, { charge: 'ch_Delta0003', refunded: 500 }),
   subscriptionEvent('customer.subscription.deleted', 'evt_1SubDeleted', M[4], delta, { cancelAtPeriodEnd: true, periodEnd: M[4] }),
 ];
-
-/** mulberry32: a small seeded generator, so a failing order can be replayed. */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
 
 export function shuffled<T>(items: readonly T[], seed: number): T[] {
   const random = seeded(seed);
