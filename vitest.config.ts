@@ -3,7 +3,8 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['**/*.test.ts'],
-    exclude: ['node_modules/**', 'dist/**'],
+    // test/reliability runs on its own: npm run test:reliability (vitest.reliability.config.ts).
+    exclude: ['node_modules/**', 'dist/**', 'test/reliability/**'],
     // One PostgreSQL server for the whole run: DATABASE_URL, or an embedded one (test/pg).
     globalSetup: ['test/pg/global-setup.ts'],
     testTimeout: 30_000,
