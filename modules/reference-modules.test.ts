@@ -11,7 +11,7 @@ import { ModuleManifest } from './schema.js';
 const REFERENCE = ['core', 'scheduled-posts', 'welcome'];
 
 describe('the reference modules in modules/', () => {
-  it.each(REFERENCE)('%s: module.yaml is valid, and every migration version has a CHANGELOG section and the Dockerfile takes VERSION', (name) => {
+  it.each(REFERENCE)('%s: module.yaml is valid, and every migration version has a CHANGELOG section, and it has the src/main.ts the Dockerfile bundles', (name) => {
     const manifest = ModuleManifest.parse(parse(readFileSync(join(MODULES_DIR, name, 'module.yaml'), 'utf8')));
     expect(manifest.name).toBe(name);
     expect(manifest.image).toBe(`ghcr.io/buckfleet/${name}:{version}`);
@@ -19,8 +19,15 @@ describe('the reference modules in modules/', () => {
     const versions = readdirSync(join(MODULES_DIR, name, 'migrations'));
     const changelog = readFileSync(join(MODULES_DIR, name, 'CHANGELOG.md'), 'utf8');
     for (const v of versions) expect(changelog).toContain(`\n## ${v}\n`);
-    expect(readFileSync(join(MODULES_DIR, name, 'Dockerfile'), 'utf8')).toMatch(/^ARG VERSION$/m);
     expect(existsSync(join(MODULES_DIR, name, 'src', 'main.ts'))).toBe(true);
+  });
+
+  it('are built by the one modules/Dockerfile, which takes MODULE and VERSION and bundles that module', () => {
+    const dockerfile = readFileSync(join(MODULES_DIR, 'Dockerfile'), 'utf8');
+    expect(dockerfile.match(/^ARG MODULE$/gm)).toHaveLength(2);
+    expect(dockerfile).toMatch(/^ARG VERSION$/m);
+    expect(dockerfile).toContain('RUN npx tsx modules/build.ts "$MODULE"');
+    for (const name of REFERENCE) expect(existsSync(join(MODULES_DIR, name, 'Dockerfile')), `${name} has a Dockerfile of its own`).toBe(false);
   });
 
   it('are the modules the bundler builds', async () => {
