@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import { StripePayments } from '../billing/stripe-api.js';
+import { StripePayments, stripeApiRoot } from '../billing/stripe-api.js';
 import { type BotService, startBotService } from './bot/service.js';
 import { type ChangeRequests, type FleetRepo, MAIN } from '../fleet/repo/types.js';
 import type { Config } from './config.js';
@@ -159,14 +159,6 @@ export async function startControlPlane(config: Config, cwd: string, opts: Contr
     await stopAll();
     throw error;
   }
-}
-
-/** The stripe client's host, port and protocol for STRIPE_API_URL; Stripe's own when unset. */
-function stripeApiRoot(apiUrl: string | null): { host?: string; port?: number; protocol?: 'http' | 'https' } {
-  if (apiUrl === null) return {};
-  const url = new URL(apiUrl);
-  const protocol = url.protocol === 'http:' ? 'http' : 'https';
-  return { host: url.hostname, port: url.port === '' ? (protocol === 'http' ? 80 : 443) : Number(url.port), protocol };
 }
 
 /**

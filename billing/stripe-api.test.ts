@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { Secret } from '../fleet/secret.js';
 import { type FakeStripe, startFakeStripe } from '../test/fake-stripe/index.js';
 import type { CheckoutRequest } from './contract.js';
-import { checkoutCall, StripePayments, type StripePaymentsOptions, StripeSaidNo, StripeUnreachable } from './stripe-api.js';
+import { checkoutCall, StripePayments, type StripePaymentsOptions, StripeSaidNo, StripeUnreachable, stripeApiRoot } from './stripe-api.js';
 
 let fake: FakeStripe | undefined;
 afterEach(async () => {
@@ -245,5 +245,14 @@ describe('the secret key', () => {
     const make = () => new StripePayments({ secretKey: new Secret('pk_live_publishableNotSecret') });
     expect(make).toThrow(/^StripePayments: the secret key is not a Stripe secret or restricted key .*; check STRIPE_SECRET_KEY$/);
     expect(make).not.toThrow(/pk_live/);
+  });
+});
+
+describe('stripeApiRoot', () => {
+  it("is Stripe's own root when unset, else the URL's host, protocol and port (the protocol's default when none is given)", () => {
+    expect(stripeApiRoot(null)).toEqual({});
+    expect(stripeApiRoot('http://127.0.0.1:12111')).toEqual({ host: '127.0.0.1', port: 12111, protocol: 'http' });
+    expect(stripeApiRoot('http://stripe-mock')).toEqual({ host: 'stripe-mock', port: 80, protocol: 'http' });
+    expect(stripeApiRoot('https://stripe.internal/')).toEqual({ host: 'stripe.internal', port: 443, protocol: 'https' });
   });
 });

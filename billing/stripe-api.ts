@@ -86,6 +86,17 @@ function httpUrl(value: string, name: string): string {
 }
 
 /**
+ * The stripe client's host, port and protocol for an API root URL (STRIPE_API_URL: a local Stripe
+ * mock, or the tests' fake); Stripe's own when null.
+ */
+export function stripeApiRoot(apiUrl: string | null): { host?: string; port?: number; protocol?: 'http' | 'https' } {
+  if (apiUrl === null) return {};
+  const url = new URL(apiUrl);
+  const protocol = url.protocol === 'http:' ? 'http' : 'https';
+  return { host: url.hostname, port: url.port === '' ? (protocol === 'http' ? 80 : 443) : Number(url.port), protocol };
+}
+
+/**
  * `PaymentsApi` over Stripe's official client, `stripe`.
  *
  * ```ts

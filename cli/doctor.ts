@@ -5,6 +5,7 @@ import { readdir, readFile, stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import Stripe from 'stripe';
 import type { Config, KeyFile } from '../app/config.js';
+import { stripeApiRoot } from '../billing/stripe-api.js';
 import { migrationsDir } from '../app/db/migrate.js';
 import { openControlDb } from '../app/db/open.js';
 import { type GitHubEndpoints, openFleetRepo, openFleetRepoForReading } from '../app/fleet-repo.js';
@@ -183,13 +184,7 @@ async function checkDigitalOcean(config: Config): Promise<CheckResult> {
 
 async function checkStripe(config: Config): Promise<CheckResult> {
   if (config.stripe === null) return off('Stripe', 'STRIPE_SECRET_KEY is not set (manual payments only)');
-  const root = config.stripe.apiUrl === null ? null : new URL(config.stripe.apiUrl);
-  const protocol = root?.protocol === 'http:' ? 'http' : 'https';
-  const stripe = new Stripe(config.stripe.secretKey.reveal(), {
-    maxNetworkRetries: 0,
-    timeout: 10_000,
-    ...(root === null ? {} : { host: root.hostname, port: root.port === '' ? (protocol === 'http' ? 80 : 443) : Number(root.port), protocol }),
-  });
+  const stripe = new Stripe(config.stripe.secretKey.reveal(), { maxNetworkRetries: 0, timeout: 10_000, ...stripeApiRoot(config.stripe.apiUrl) });
   try {
     const balance = await stripe.balance.retrieve();
     return ok('Stripe', `key accepted (${balance.livemode ? 'live' : 'test'} mode; balance read)`);
