@@ -2,12 +2,11 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { inspect } from 'node:util';
-// A dependency of @octokit/plugin-throttling, imported only to hand the client unspaced limiters.
-import Bottleneck from 'bottleneck';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { fakeGitHubFleetRepo } from '../../../test/fake-github/adapter.js';
 import { type FakeGitHub, startFakeGitHub } from '../../../test/fake-github/index.js';
 import { GitError, RefMovedError, TransientGitError } from '../errors.js';
-import { GitHubFleetRepo, type GitHubFleetRepoOptions, type RepoLog } from './index.js';
+import type { GitHubFleetRepo, GitHubFleetRepoOptions, RepoLog } from './index.js';
 import { authEnv } from './mirror.js';
 
 let fake: FakeGitHub;
@@ -21,21 +20,9 @@ const recordingLog: RepoLog = {
   error: (fields, msg) => logged.push({ level: 'error', fields, msg }),
 };
 
-/** The adapter against the fake, with waits shrunk to milliseconds and writes unspaced. */
-function adapter(overrides: Partial<GitHubFleetRepoOptions> = {}, secondMs = 20): GitHubFleetRepo {
-  const unspaced = () => new Bottleneck.Group({ maxConcurrent: 10, minTime: 0 });
-  return new GitHubFleetRepo({
-    owner: fake.owner,
-    repo: fake.repo,
-    token: fake.token,
-    baseUrl: fake.url,
-    cloneUrl: `file://${fake.gitDir}`,
-    mirrorDir,
-    log: recordingLog,
-    tuning: { secondMs, pacing: { write: unspaced(), notifications: unspaced() } },
-    ...overrides,
-  });
-}
+/** The adapter against the fake, with waits shrunk to milliseconds, writes unspaced and a recording log. */
+const adapter = (overrides: Partial<GitHubFleetRepoOptions> = {}, secondMs = 20): GitHubFleetRepo =>
+  fakeGitHubFleetRepo(fake, mirrorDir, { secondMs, overrides: { log: recordingLog, ...overrides } });
 
 const calls = (method: string, path: RegExp) => fake.requests.filter((r) => r.method === method && path.test(r.path)).length;
 
