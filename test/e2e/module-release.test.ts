@@ -14,7 +14,8 @@ import type { TenantManifest } from '../../fleet/schema/index.js';
 import { reconcilePass } from '../../reconciler/reconcile.js';
 import { describeWithHosts, type TestHost } from '../hosts/index.js';
 import { type MeetingPoint, startMeetingPoint } from '../hosts/meeting-point.js';
-import { importModuleImage, relayToHost } from '../images/module-image.js';
+import type { Relay } from '../hosts/relay.js';
+import { importModuleImage } from '../images/module-image.js';
 import { makeModulesRepo, type ModulesRepo } from '../modules-repo.js';
 import { startTelegramEmulator, type TelegramEmulator } from '../telegram/emulator.js';
 import { TestUser } from '../telegram/user.js';
@@ -42,7 +43,7 @@ describeWithHosts('releasing a module by tag: update PR, deploy, Update now, rol
   let world: World;
   let meeting: MeetingPoint;
   let emulator: TelegramEmulator;
-  let relay: Awaited<ReturnType<typeof relayToHost>>;
+  let relay: Relay;
   let modules: ModulesRepo;
   let plane: ControlPlane;
   let auto = '';
@@ -61,7 +62,7 @@ describeWithHosts('releasing a module by tag: update PR, deploy, Update now, rol
   beforeAll(async () => {
     meeting = startMeetingPoint();
     emulator = await startTelegramEmulator(OWN_BOT);
-    relay = await relayToHost({ address: meeting.address.replace(/\.1$/, '.2') }, Number(new URL(emulator.apiRoot).port));
+    relay = await meeting.relay(Number(new URL(emulator.apiRoot).port));
     // The modules repository: this package's core, tagged 1.0.0 without 1.1.0's migration, then 1.1.0.
     modules = await makeModulesRepo();
     const core = join(ROOT, 'modules', 'core');

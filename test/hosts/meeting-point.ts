@@ -2,6 +2,7 @@ import { execaSync } from 'execa';
 import { tool } from './capabilities.js';
 import { claimSlot, createNetwork, deleteNetwork, networkFor, releaseSlot } from './netns.js';
 import type { TestHost } from './host.js';
+import { type Relay, startRelay } from './relay.js';
 
 /**
  * An address of this machine that every test host can reach, known before any host boots: the
@@ -17,6 +18,8 @@ export interface MeetingPoint {
   readonly address: string;
   /** Makes the meeting point reachable from a test host's namespace. */
   routeFrom(host: Pick<TestHost, 'name' | 'address'>): void;
+  /** Relays the meeting point's `port` (a new one) to a loopback-only service of this machine. */
+  relay(targetPort: number): Promise<Relay>;
   close(): void;
 }
 
@@ -39,6 +42,7 @@ export function startMeetingPoint(): MeetingPoint {
       const r = ip(['-n', host.name, 'route', 'replace', `${net.rootAddress}/32`, 'via', via]);
       if (r.exitCode !== 0) throw new Error(`route to the meeting point from ${host.name}: ${String(r.stderr).trim()}`);
     },
+    relay: (targetPort) => startRelay(net.rootAddress, targetPort),
     close() {
       const problems = deleteNetwork(net);
       releaseSlot(net.slot);

@@ -1,5 +1,4 @@
 import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer, type Server, type Socket, connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { execa } from 'execa';
@@ -9,6 +8,7 @@ import { ModuleManifest } from '../../modules/schema.js';
 import { tool } from '../hosts/capabilities.js';
 import { docker } from '../hosts/dockerd.js';
 import { registerCleanup } from '../hosts/registry.js';
+import { type Relay, startRelay } from '../hosts/relay.js';
 
 /**
  * Runnable images of the reference modules (modules/<name>/src) for test hosts, which have no
@@ -118,32 +118,8 @@ export async function importModuleImage(host: { readonly dockerHost: string }, m
  * one) reachable from a test host: a TCP relay on the root side of the host's veth
  * (10.231.<n>.1), which the host reaches and nothing outside this machine does.
  */
-export async function relayToHost(host: { readonly address: string }, targetPort: number): Promise<{ readonly address: string; readonly port: number; close(): Promise<void> }> {
+export async function relayToHost(host: { readonly address: string }, targetPort: number): Promise<Relay> {
   const rootSide = host.address.replace(/\.2$/, '.1');
   if (rootSide === host.address) throw new Error(`test host address ${host.address} is not the .2 of a /30`);
-  const sockets = new Set<Socket>();
-  const server: Server = createServer((inbound) => {
-    const outbound = connect(targetPort, '127.0.0.1');
-    for (const s of [inbound, outbound]) {
-      sockets.add(s);
-      s.on('close', () => sockets.delete(s));
-      s.on('error', () => (s === inbound ? outbound : inbound).destroy());
-    }
-    inbound.pipe(outbound).pipe(inbound);
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, rootSide, resolve);
-  });
-  const address = server.address();
-  if (address === null || typeof address === 'string') throw new Error('relay has no TCP address');
-  return {
-    address: rootSide,
-    port: address.port,
-    close: () =>
-      new Promise<void>((resolve) => {
-        for (const s of sockets) s.destroy();
-        server.close(() => resolve());
-      }),
-  };
+  return startRelay(rootSide, targetPort);
 }
