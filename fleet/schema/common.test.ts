@@ -71,6 +71,9 @@ describe('SemVerRange', () => {
   it.each(['garbage', '>=1 <', ''])('refuses %j', (r) => {
     expect(issues(SemVerRange, r)).toEqual([': must be a semver range such as ">=1.2 <2"']);
   });
+  it.each(['>=2 <1', '>1.0.0 <1.0.0', '^2.0.0 <2'])('refuses %j, which no version satisfies', (r) => {
+    expect(issues(SemVerRange, r)).toEqual([': no version satisfies this range']);
+  });
 });
 
 describe('Money', () => {

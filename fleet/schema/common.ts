@@ -45,7 +45,9 @@ export const SemVerRange = z
   // semver reads "" as "*": an empty range would silently accept every version.
   .min(1, { error: 'must be a semver range such as ">=1.2 <2"' })
   .max(100)
-  .refine((r) => semver.validRange(r) !== null, { error: 'must be a semver range such as ">=1.2 <2"' });
+  .refine((r) => semver.validRange(r) !== null, { error: 'must be a semver range such as ">=1.2 <2"', abort: true })
+  // ">=2 <1" parses, but no version satisfies it: a module that requires it could never be installed.
+  .refine((r) => semver.minVersion(r) !== null, { error: 'no version satisfies this range' });
 
 /**
  * UTC instants are ISO 8601 strings: YAML 1.2 keeps them as strings. Compare them as times
