@@ -1,4 +1,4 @@
-import { defineConfig, mergeConfig } from 'vitest/config';
+import { mergeConfig, type ViteUserConfig } from 'vitest/config';
 import base from './vitest.config.js';
 
 /**
@@ -6,9 +6,11 @@ import base from './vitest.config.js';
  * hosts, databases and the fakes; load; the secrets audit), kept out of `npm test` for its time
  * and run by `.ci/run` after it. test/reliability/README.md maps the suite to the tests.
  */
-export default mergeConfig(base, defineConfig({
-  test: {
-    include: ['test/reliability/**/*.test.ts'],
-    exclude: ['node_modules/**', 'dist/**'],
-  },
-}));
+const merged: ViteUserConfig = mergeConfig(base, {});
+
+// Set, not merged: mergeConfig concatenates arrays, which kept the base's `**/*.test.ts` (the
+// whole unit suite) and its exclusion of test/reliability/** (so none of these tests ran).
+export default {
+  ...merged,
+  test: { ...merged.test, include: ['test/reliability/**/*.test.ts'], exclude: ['node_modules/**', 'dist/**'] },
+} satisfies ViteUserConfig;
