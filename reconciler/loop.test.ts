@@ -46,4 +46,17 @@ describe('startLoop', () => {
     await loop.done;
     expect(passes).toBeGreaterThanOrEqual(4);
   });
+
+  it('never starts the next pass before an owner asked to be requeued, even at the earliest jitter (it may be a Retry-After)', async () => {
+    const ac = new AbortController();
+    const starts: number[] = [];
+    const loop = startLoop(
+      { head: () => Promise.resolve('a'), pass: () => (starts.push(Date.now()), Promise.resolve({ requeueAfterMs: 200 })) },
+      { ...opts(ac.signal), random: () => 0 },
+    );
+    await until(() => starts.length >= 2);
+    ac.abort();
+    await loop.done;
+    expect(starts[1]! - starts[0]!).toBeGreaterThanOrEqual(200);
+  });
 });

@@ -56,15 +56,17 @@ export function startLoop(deps: LoopDeps, opts: LoopOptions): { kick(): void; do
       if (kicked || head !== lastHead || Date.now() >= nextPassAt) {
         kicked = false;
         lastHead = head;
-        let wait = opts.intervalMs;
+        // The loop's own waits are jittered here; an owner's requeue comes jittered already, and
+        // may be a wait someone asked for (a Retry-After): shortening it would come back too soon.
+        let wait = Math.round(opts.intervalMs * (0.8 + 0.4 * opts.random()));
         try {
           const { requeueAfterMs } = await deps.pass();
           if (requeueAfterMs !== null) wait = Math.min(wait, requeueAfterMs);
         } catch (error) {
-          wait = Math.min(wait, opts.retryMs);
+          wait = Math.min(wait, Math.round(opts.retryMs * (0.8 + 0.4 * opts.random())));
           opts.log.warn({ err: (error as Error).message, retryInMs: wait }, 'reconcile pass failed');
         }
-        nextPassAt = Date.now() + Math.round(wait * (0.8 + 0.4 * opts.random()));
+        nextPassAt = Date.now() + wait;
       }
       if (!opts.signal.aborted) await sleep(Math.max(0, Math.min(opts.pollMs, nextPassAt - Date.now())));
     }

@@ -28,7 +28,7 @@ export interface Backoff {
 /**
  * Status and requeue from how a pass ended: done (no error, nothing left), progressing (actions
  * applied, more to do), or an error whose type says what happens next. Every requeue is jittered
- * so many failing tenants do not come back in lockstep.
+ * so many failing tenants do not come back in lockstep: ±20%, but a Waiting one only upwards.
  */
 export function computeResult(
   outcome: { readonly error: ReconcileError | null; readonly remaining: number; readonly failures: number },
@@ -47,7 +47,9 @@ export function computeResult(
     return { conditions: conditions(false, error.reason, error.message, false, true), requeueAfterMs: null, degraded: true };
   }
   if (error instanceof WaitingError) {
-    return { conditions: conditions(false, error.reason, error.message, true, false), requeueAfterMs: jitter(error.retryAfterMs), degraded: false };
+    // A wait someone asked for (DigitalOcean's Retry-After) is a floor: jittered later, never sooner.
+    const later = Math.round(error.retryAfterMs * (1 + 0.2 * random()));
+    return { conditions: conditions(false, error.reason, error.message, true, false), requeueAfterMs: later, degraded: false };
   }
   const wait = Math.min(backoff.maxMs, backoff.baseMs * 2 ** Math.min(failures, 16));
   return { conditions: conditions(false, error.reason, error.message, true, false), requeueAfterMs: jitter(wait), degraded: failures >= 3 };

@@ -49,6 +49,8 @@ export interface LoggedRequest {
   /** The parsed JSON body, for requests that have one. */
   readonly body?: unknown;
   readonly status: number;
+  /** When the request arrived (epoch ms): how a test sees that a client waited as told. */
+  readonly at: number;
 }
 
 export const json = (status: number, body?: unknown): FakeReply => ({ status, body });
@@ -76,8 +78,8 @@ export interface ServeOptions {
   readonly token: string;
   readonly routes: readonly Route[];
   readonly log: LoggedRequest[];
-  /** Consulted once per authenticated request; a fault answers instead of the route. */
-  readonly nextFault: () => Fault | undefined;
+  /** Consulted once per authenticated request (method, path); a fault answers instead of the route. */
+  readonly nextFault: (method: string, path: string) => Fault | undefined;
   /** Milliseconds to hold each answer back, read per request. */
   readonly latencyMs: () => number;
 }
@@ -94,6 +96,7 @@ export function serve(opts: ServeOptions): Promise<SerialServer> {
 }
 
 async function handle(opts: ServeOptions, req: IncomingMessage, res: ServerResponse, meta: { requestId: string; remaining: number }): Promise<void> {
+  const at = Date.now();
   const url = new URL(req.url ?? '/', 'http://fake.invalid');
   const method = req.method ?? 'GET';
   const text = await readBody(req);
@@ -107,7 +110,7 @@ async function handle(opts: ServeOptions, req: IncomingMessage, res: ServerRespo
   }
   const latency = opts.latencyMs();
   if (latency > 0) await sleep(latency);
-  opts.log.push({ method, path: url.pathname, query: Object.fromEntries(url.searchParams), ...(body === undefined ? {} : { body }), status: reply.status });
+  opts.log.push({ method, path: url.pathname, query: Object.fromEntries(url.searchParams), ...(body === undefined ? {} : { body }), status: reply.status, at });
   const withRequestId = reply.status >= 400 && isRecord(reply.body) ? { ...reply.body, request_id: meta.requestId } : reply.body;
   const out = withRequestId === undefined ? '' : JSON.stringify(withRequestId);
   if (res.destroyed) return; // the client gave up waiting (a timeout test); nothing to answer
@@ -124,7 +127,7 @@ async function handle(opts: ServeOptions, req: IncomingMessage, res: ServerRespo
 async function route(opts: ServeOptions, method: string, url: URL, authorization: string | undefined, body: unknown): Promise<FakeReply> {
   const auth = /^Bearer (.+)$/.exec(authorization ?? '');
   if (auth?.[1] !== opts.token) return json(401, { id: 'Unauthorized', message: 'Unable to authenticate you' });
-  const fault = opts.nextFault();
+  const fault = opts.nextFault(method, url.pathname);
   if (fault) return faultReply(fault, Date.now());
   for (const r of opts.routes) {
     const m = r.pattern.exec(url.pathname);

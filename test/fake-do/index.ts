@@ -21,6 +21,17 @@ export interface FakeDigitalOceanOptions {
  * 192.0.2.0/24 is TEST-NET-1 (RFC 5737): addresses that route nowhere. Only a droplet's record
  * carries them; no test ever connects to one.
  */
+/** Which requests a queued fault is for: all when absent (e.g. only `POST /v2/droplets`, a create). */
+export interface FaultMatch {
+  readonly method?: string;
+  readonly path?: string;
+}
+
+interface QueuedFault {
+  readonly fault: Fault;
+  readonly match: FaultMatch | undefined;
+}
+
 export function documentationAddresses(): Provisioner {
   let n = 0;
   return () => Promise.resolve({ ipv4: `192.0.2.${(n++ % 254) + 1}` });
@@ -35,6 +46,7 @@ export function documentationAddresses(): Provisioner {
  * const fake = await startFakeDigitalOcean({ provision: bootTestHost });
  * new DigitalOceanProvider({ token: fake.token, baseUrl: fake.url });
  * fake.failNext(1, { status: 429, retryAfterSeconds: 3 });  // the next request is rate limited
+ * fake.failNext(1, { status: 500 }, { method: 'POST', path: '/v2/droplets' }); // the next create fails
  * fake.setBootDelay(100);                                    // new droplets stay `new` 100 ms
  * fake.requests; fake.droplets();                            // what was asked, what exists
  * await fake.close();                                        // deprovisions what is left
@@ -47,7 +59,7 @@ export class FakeDigitalOcean {
   /** Every request in arrival order, refused ones included. */
   readonly requests: readonly LoggedRequest[];
   readonly #state: FakeState;
-  readonly #faults: Fault[];
+  readonly #faults: QueuedFault[];
   readonly #server: Server;
   readonly #idle: () => Promise<void>;
   readonly #timing: { bootDelayMs: number; latencyMs: number };
@@ -76,16 +88,24 @@ export class FakeDigitalOcean {
       provision: opts.provision ?? documentationAddresses(),
       deprovision: opts.deprovision ?? (() => Promise.resolve()),
     };
-    const faults: Fault[] = [];
+    const faults: QueuedFault[] = [];
     const requests: LoggedRequest[] = [];
-    const served = await serve({ token, routes: dropletRoutes(state), log: requests, nextFault: () => faults.shift(), latencyMs: () => timing.latencyMs });
+    const nextFault = (method: string, path: string) => {
+      // The oldest queued fault meant for this request; faults for other requests stay queued.
+      const i = faults.findIndex(({ match }) => match === undefined || ((match.method ?? method) === method && (match.path ?? path) === path));
+      return i < 0 ? undefined : faults.splice(i, 1)[0]?.fault;
+    };
+    const served = await serve({ token, routes: dropletRoutes(state), log: requests, nextFault, latencyMs: () => timing.latencyMs });
     url = served.url;
     return new FakeDigitalOcean({ token, url, requests, state, faults, server: served.server, idle: served.idle, timing });
   }
 
-  /** The next `n` authenticated requests, whatever their endpoint, get `fault` instead of an answer. */
-  failNext(n: number, fault: Fault): void {
-    for (let i = 0; i < n; i++) this.#faults.push(fault);
+  /**
+   * The next `n` authenticated requests get `fault` instead of an answer: whatever their endpoint,
+   * or with `match` only those of that method and path (the others are answered as usual).
+   */
+  failNext(n: number, fault: Fault, match?: FaultMatch): void {
+    for (let i = 0; i < n; i++) this.#faults.push({ fault, match });
   }
 
   /** Droplets created from now on stay `new` this long (and until their provisioner answers). */
@@ -127,7 +147,7 @@ interface Parts {
   readonly url: string;
   readonly requests: LoggedRequest[];
   readonly state: FakeState;
-  readonly faults: Fault[];
+  readonly faults: QueuedFault[];
   readonly server: Server;
   readonly idle: () => Promise<void>;
   readonly timing: { bootDelayMs: number; latencyMs: number };

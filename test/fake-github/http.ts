@@ -35,7 +35,8 @@ export class ApiError extends Error {
 
 /** An injected failure, shaped like the responses the retry and throttling plugins react to. */
 export type Fault =
-  | { readonly status: 500 | 502 | 503 | 504 }
+  /** `applied`: the request takes effect and only its answer is lost (a gateway timing out after the write). */
+  | { readonly status: 500 | 502 | 503 | 504; readonly applied?: boolean }
   /** A secondary rate limit: the throttling plugin waits `retryAfter` seconds. */
   | { readonly status: 429; readonly retryAfter: number }
   /** The primary rate limit: remaining 0 until `rateLimitReset` (epoch seconds). */
@@ -47,6 +48,8 @@ export interface LoggedRequest {
   readonly path: string;
   readonly query: string;
   readonly status: number;
+  /** When the request arrived (epoch ms): how a test sees that a client waited as told. */
+  readonly at: number;
 }
 
 export function parseBody<S extends z.ZodType>(schema: S, body: unknown): z.infer<S> {
@@ -74,8 +77,8 @@ export interface ServeOptions {
   readonly token: string;
   readonly routes: readonly Route[];
   readonly log: LoggedRequest[];
-  /** Consulted once per authenticated request; a fault answers instead of the route. */
-  readonly nextFault: () => Fault | undefined;
+  /** Consulted once per authenticated request (method, decoded path); a fault answers instead of the route. */
+  readonly nextFault: (method: string, path: string) => Fault | undefined;
 }
 
 /**
@@ -88,6 +91,7 @@ export function serve(opts: ServeOptions): Promise<SerialServer> {
 }
 
 async function handle(opts: ServeOptions, req: IncomingMessage, res: ServerResponse, requestId: string): Promise<void> {
+  const at = Date.now();
   const url = new URL(req.url ?? '/', 'http://fake.invalid');
   const method = req.method ?? 'GET';
   // A malformed escape stays as sent; it then matches no route and gets a 404.
@@ -98,7 +102,7 @@ async function handle(opts: ServeOptions, req: IncomingMessage, res: ServerRespo
   } catch (err) {
     reply = err instanceof ApiError ? json(err.status, { message: err.message, ...(err.errors ? { errors: err.errors } : {}) }) : json(500, { message: `fake-github bug: ${String(err)}` });
   }
-  opts.log.push({ method, path, query: url.search, status: reply.status });
+  opts.log.push({ method, path, query: url.search, status: reply.status, at });
   const body = reply.body === undefined ? '' : JSON.stringify(reply.body);
   res.writeHead(reply.status, {
     'x-github-request-id': requestId,
@@ -112,8 +116,13 @@ async function route(opts: ServeOptions, method: string, path: string, query: UR
   const text = await readBody(req);
   const auth = /^(?:token|bearer) (.+)$/i.exec(req.headers.authorization ?? '');
   if (auth?.[1] !== opts.token) return json(401, { message: 'Bad credentials' });
-  const fault = opts.nextFault();
-  if (fault) return faultReply(fault);
+  const fault = opts.nextFault(method, path);
+  if (fault && !('applied' in fault && fault.applied === true)) return faultReply(fault);
+  const reply = await answer(opts, method, path, query, text);
+  return fault ? faultReply(fault) : reply;
+}
+
+async function answer(opts: ServeOptions, method: string, path: string, query: URLSearchParams, text: string): Promise<FakeReply> {
   for (const r of opts.routes) {
     const m = r.pattern.exec(path);
     if (!m || r.method !== method) continue;

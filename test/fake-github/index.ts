@@ -13,6 +13,18 @@ import type { CommentRecord, FakeContext, PullRecord, StatusRecord } from './sta
 
 export type { Fault, LoggedRequest } from './http.js';
 
+/** Which requests a queued fault is for: all when absent (e.g. only `POST …/pulls`, a PR's creation). */
+export interface FaultMatch {
+  readonly method?: string;
+  /** Tested against the URL-decoded path. */
+  readonly path?: RegExp;
+}
+
+interface QueuedFault {
+  readonly fault: Fault;
+  readonly match: FaultMatch | undefined;
+}
+
 export interface FakeGitHubOptions {
   readonly owner?: string;
   readonly repo?: string;
@@ -46,7 +58,7 @@ export class FakeGitHub {
   readonly pulls: readonly PullRecord[];
   readonly comments: readonly CommentRecord[];
   readonly statuses: readonly StatusRecord[];
-  private readonly faults: Fault[];
+  private readonly faults: QueuedFault[];
   private readonly server: Server;
   private readonly tmp: string;
 
@@ -85,17 +97,25 @@ export class FakeGitHub {
       statuses: [],
       counters: { issue: 0, comment: 0 },
     };
-    const faults: Fault[] = [];
+    const faults: QueuedFault[] = [];
     const requests: LoggedRequest[] = [];
     const routes = [...gitRoutes(ctx), ...pullRoutes(ctx), ...issueRoutes(ctx)];
-    const { server, url: served } = await serve({ token, routes, log: requests, nextFault: () => faults.shift() });
+    const nextFault = (method: string, path: string) => {
+      // The oldest queued fault meant for this request; faults for other requests stay queued.
+      const i = faults.findIndex(({ match }) => match === undefined || ((match.method ?? method) === method && (match.path?.test(path) ?? true)));
+      return i < 0 ? undefined : faults.splice(i, 1)[0]?.fault;
+    };
+    const { server, url: served } = await serve({ token, routes, log: requests, nextFault });
     url = served;
     return new FakeGitHub({ ctx, token, url, requests, faults, server, tmp });
   }
 
-  /** The next `n` authenticated requests, whatever their endpoint, get `fault` instead of an answer. */
-  failNext(n: number, fault: Fault): void {
-    for (let i = 0; i < n; i++) this.faults.push(fault);
+  /**
+   * The next `n` authenticated requests get `fault` instead of an answer: whatever their endpoint,
+   * or with `match` only those of that method and path (the others are answered as usual).
+   */
+  failNext(n: number, fault: Fault, match?: FaultMatch): void {
+    for (let i = 0; i < n; i++) this.faults.push({ fault, match });
   }
 
   /**
@@ -136,7 +156,7 @@ interface Parts {
   readonly token: string;
   readonly url: string;
   readonly requests: LoggedRequest[];
-  readonly faults: Fault[];
+  readonly faults: QueuedFault[];
   readonly server: Server;
   readonly tmp: string;
 }
