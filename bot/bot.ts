@@ -9,6 +9,7 @@ import { FEATURES } from './features/index.js';
 import { settingsFeature } from './features/settings.js';
 import { startFeature } from './features/start.js';
 import { createI18n } from './i18n.js';
+import { nulFree } from './nul-free.js';
 import type { BotDeps } from './ports.js';
 
 export interface CreateBotOptions {
@@ -31,6 +32,8 @@ export function createBot(token: string, deps: BotDeps, opts: CreateBotOptions):
   });
   const i18n = createI18n();
 
+  // Before anything reads or stores the update: PostgreSQL takes no U+0000 (nul-free.ts).
+  bot.use(nulFree);
   // Updates of one chat are handled one at a time, in order (a conversation's next step must see
   // the previous one's state); different chats run side by side under the runner or webhooks.
   bot.use(sequentialize((ctx) => ctx.chat?.id.toString() ?? ctx.from?.id.toString()));

@@ -8,6 +8,7 @@ import { asker, type FlowConversation, type InnerContext, type Translate } from 
 import { formatMoney } from '../buy/money.js';
 import { type ManualKind, MANUAL_PAYMENT_DATA } from './callback.js';
 import { amountDue } from './due.js';
+import { oneLineReference } from './reference.js';
 import { submitProof } from './submit.js';
 
 export const MANUAL_CONVERSATION = 'manual-payment';
@@ -58,7 +59,7 @@ export async function manualPayment(conversation: FlowConversation, ctx: InnerCo
   for (;;) {
     const input = await ask({ promptId: prompt.message_id, accepts: { text: true, photo: true }, unexpected: t('pay-proof-expected') });
     if (input.kind !== 'text' && input.kind !== 'photo') continue;
-    const reference = (input.kind === 'text' ? input.text : (input.caption ?? '')).trim();
+    const reference = oneLineReference(input.kind === 'text' ? input.text : (input.caption ?? ''));
     if (reference.length > MAX_REFERENCE) {
       await input.ctx.reply(t('pay-reference-too-long', { max: MAX_REFERENCE }));
       continue;
