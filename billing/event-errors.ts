@@ -1,7 +1,8 @@
 /**
  * Why a Stripe event makes no change. The error type decides the next step (STYLE.md rule 3):
  * a `BillingEventError` can never apply as it is — answer with it, record it, change nothing,
- * do not retry; a `BillingEventWaitingError` may apply later — retry it with backoff.
+ * do not retry; a `BillingEventWaitingError` or `BillingEventCustomerPendingError` may apply
+ * later — retry it with backoff.
  */
 
 export type BillingEventReason =
@@ -29,6 +30,9 @@ export interface EventRef {
   readonly type?: string;
 }
 
+/** "invoice.paid evt_…", as much of it as is known. */
+const eventName = (event: EventRef): string => [event.type ?? 'the event', event.id].filter(Boolean).join(' ');
+
 /** The event can never apply as it is. The message says why and what a person can do. */
 export class BillingEventError extends Error {
   override readonly name = 'BillingEventError';
@@ -53,7 +57,25 @@ export class BillingEventWaitingError extends Error {
     readonly tenant: string,
     readonly event: EventRef,
   ) {
-    const what = [event.type ?? 'the event', event.id].filter(Boolean).join(' ');
-    super(`tenant "${tenant}" is being bought but is not in the fleet yet; ${what} applies once its tenant.create is merged`);
+    super(`tenant "${tenant}" is being bought but is not in the fleet yet; ${eventName(event)} applies once its tenant.create is merged`);
+  }
+}
+
+/**
+ * The event's metadata names no tenant and its Stripe customer is in no billing.yaml yet: a
+ * charge or invoice of a purchase whose Checkout is not handled yet (Stripe does not deliver in
+ * order, and a tenant.create may wait for review). Retried while it is young; once it has waited
+ * longer than any Checkout could still take to arrive, the inbox rejects it with `giveUp`.
+ */
+export class BillingEventCustomerPendingError extends Error {
+  override readonly name = 'BillingEventCustomerPendingError';
+  readonly reason = 'customer_not_on_file' as const;
+  constructor(
+    readonly customer: string,
+    readonly event: EventRef,
+    /** What the event is once waiting is over: an unknown tenant, recorded nowhere. */
+    readonly giveUp: BillingEventError,
+  ) {
+    super(`Stripe customer ${customer} is in no billing.yaml yet; ${eventName(event)} applies once the Checkout that made the customer is handled`);
   }
 }

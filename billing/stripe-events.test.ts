@@ -5,7 +5,7 @@ import { loadFleet } from '../fleet/load/index.js';
 import type { Fleet } from '../fleet/model.js';
 import { fleetFiles, sealValue, SHARED_TENANT, snapshot, TEST_RECIPIENT, validFleetManifests, type FleetManifests } from '../test/fleet-fixtures.js';
 import type { PendingOrder } from './contract.js';
-import { BillingEventError, BillingEventWaitingError } from './event-errors.js';
+import { BillingEventCustomerPendingError, BillingEventError, BillingEventWaitingError } from './event-errors.js';
 import { chargeRefunded, checkoutCompleted, invoiceEvent, metadataOf, type Purchase, stripeEvent, subscriptionEvent } from '../test/stripe-fixtures.js';
 import { changesForEvent } from './stripe-events.js';
 import { isoOf } from './stripe-facts.js';
@@ -180,7 +180,6 @@ describe('changesForEvent: refusals say why and change nothing', () => {
     ['an amount that is not minor units', stripeEvent('evt_1Bad', 'charge.refunded', NOW, { id: 'ch_1', object: 'charge', amount_refunded: 2.5, currency: 'usd', customer: 'cus_Alpha001' }), 'malformed_event', /amount_refunded: /],
     ['a tenant name that is no slug', paid(alpha, { tenant: '../etc' }), 'malformed_event', /names tenant "\.\.\/etc", which is not a tenant name/],
     ['metadata naming a tenant not in the fleet', paid(alpha, { tenant: 'zulu-nobody', kind: 'renewal' }), 'unknown_tenant', /is for tenant "zulu-nobody", which is not in the fleet/],
-    ['a customer in no billing.yaml', paid({ ...alpha, customer: 'cus_Nobody01' }), 'unknown_tenant', /its customer cus_Nobody01 is in no billing\.yaml/],
     ['a Checkout buckfleet did not start', checkoutCompleted('evt_1Foreign', NOW, { ...echo, kind: 'gift' as 'purchase' }), 'malformed_event', /has no metadata\.kind of purchase, renewal or module/],
   ])('%s', (_, event, reason, message) => {
     const e = refusal(() => changes(event, { order }));
@@ -229,5 +228,20 @@ describe('changesForEvent: refusals say why and change nothing', () => {
     expect(waited).toBeInstanceOf(BillingEventWaitingError);
     expect(waited).not.toBeInstanceOf(BillingEventError);
     expect(waited).toMatchObject({ reason: 'tenant_not_created', tenant: 'echo-shop', event: { id: 'evt_1Who', type: 'invoice.paid' } });
+  });
+
+  it('an event of a customer in no billing.yaml, naming no tenant, waits for its Checkout, with the refusal for later', () => {
+    let waited: unknown;
+    try {
+      changes(paid({ ...alpha, customer: 'cus_Nobody01' }));
+    } catch (error) {
+      waited = error;
+    }
+    expect(waited).toBeInstanceOf(BillingEventCustomerPendingError);
+    expect(waited).not.toBeInstanceOf(BillingEventError);
+    expect(waited).toMatchObject({ reason: 'customer_not_on_file', customer: 'cus_Nobody01' });
+    const giveUp = (waited as BillingEventCustomerPendingError).giveUp;
+    expect(giveUp.reason).toBe('unknown_tenant');
+    expect(giveUp.message).toMatch(/its customer cus_Nobody01 is in no billing\.yaml: nothing was recorded/);
   });
 });

@@ -4,7 +4,7 @@ import type { BillingRecordFields } from '../fleet/changes/request.js';
 import type { Fleet } from '../fleet/model.js';
 import { Slug } from '../fleet/schema/index.js';
 import type { PendingOrder } from './contract.js';
-import { BillingEventError, BillingEventWaitingError, type EventRef } from './event-errors.js';
+import { BillingEventCustomerPendingError, BillingEventError, BillingEventWaitingError, type EventRef } from './event-errors.js';
 import { parseStripeEvent, type StripeEvent } from './stripe-event-schema.js';
 import { billedPeriod, checkoutSubscription, failedInvoice, invoiceMetadata, paidPeriod, refundOf, subscriptionReport } from './stripe-facts.js';
 
@@ -167,7 +167,10 @@ function tenantFor(event: StripeEvent, ctx: EventContext, metadata: Readonly<Rec
     }
     if (owners[0]) return owners[0].slug;
   }
-  throw new BillingEventError('unknown_tenant', `Stripe event ${event.id} (${event.type}) names no tenant in its metadata and its customer ${customer ?? '(none)'} is in no billing.yaml: nothing was recorded`, ref);
+  const unknown = new BillingEventError('unknown_tenant', `Stripe event ${event.id} (${event.type}) names no tenant in its metadata and its customer ${customer ?? '(none)'} is in no billing.yaml: nothing was recorded`, ref);
+  // A customer not on file yet may be a purchase whose Checkout comes later: wait for it a while.
+  if (customer !== null) throw new BillingEventCustomerPendingError(customer, ref, unknown);
+  throw unknown;
 }
 
 function checkedSlug(name: string, event: StripeEvent): string {
@@ -183,5 +186,5 @@ function record(event: StripeEvent, slug: string, fields: Facts, reason: string)
 const changeId = (event: StripeEvent) => `stripe:${event.id}`;
 const refOf = (event: StripeEvent): EventRef => ({ id: event.id, type: event.type });
 
-export { BillingEventError, BillingEventWaitingError, type BillingEventReason } from './event-errors.js';
+export { BillingEventCustomerPendingError, BillingEventError, BillingEventWaitingError, type BillingEventReason } from './event-errors.js';
 export { parseStripeEvent, type StripeEvent } from './stripe-event-schema.js';

@@ -6,7 +6,7 @@ import { loadFleet } from '../fleet/load/index.js';
 import type { FleetFiles } from '../fleet/model.js';
 import { billingFile } from '../fleet/paths.js';
 import { snapshot, validFleetFiles } from '../test/fleet-fixtures.js';
-import { BillingEventError, BillingEventWaitingError } from './event-errors.js';
+import { BillingEventCustomerPendingError, BillingEventWaitingError } from './event-errors.js';
 import { delta, EVENTS, later, M, order, shuffled } from '../test/stripe-scenario.js';
 import { changesForEvent } from './stripe-events.js';
 
@@ -42,7 +42,7 @@ function deliver(events: readonly unknown[], handledAt: (step: number) => string
     try {
       changes = changesForEvent(event, { fleet: loaded.fleet, order, now: handledAt(step) });
     } catch (error) {
-      const retried = error instanceof BillingEventWaitingError || (error instanceof BillingEventError && error.reason === 'unknown_tenant');
+      const retried = error instanceof BillingEventWaitingError || error instanceof BillingEventCustomerPendingError;
       if (!retried) throw error;
       refused.push(`${error.reason}: ${error.message}`);
       queue.push(event);
@@ -84,7 +84,8 @@ describe('Stripe events, delivered again and out of order', () => {
   });
 
   it('is past due between the failed payment and its recovery, with the first failure as the reason', () => {
-    const upToFailure = deliver(EVENTS.slice(0, 7), clock('2026-03-20T10:00:00Z', 1));
+    const recovery = EVENTS.findIndex((e) => (e as { id?: string }).id === 'evt_1Paid4');
+    const upToFailure = deliver(EVENTS.slice(0, recovery), clock('2026-03-20T10:00:00Z', 1));
     expect(parse(billingText(upToFailure) ?? '')).toMatchObject({
       status: 'past_due',
       statusReason: 'payment of invoice in_Delta0004 failed',

@@ -6,7 +6,7 @@ import { seeded } from './seeded.js';
 /**
  * One customer's life with Stripe, shared by the pure order-proof test (billing/) and the one
  * through the real webhook (test/e2e/): purchase, three renewals, a failed payment and its
- * recovery, cancellation at period end, two partial refunds.
+ * recovery, cancellation at period end, two partial refunds: every event type billing handles.
  */
 export const delta: Purchase = { tenant: 'delta-shop', customer: 'cus_Delta001', subscription: 'sub_Delta001', telegramUserId: 300_007, plan: 'basic' };
 const md = metadataOf(delta);
@@ -29,6 +29,7 @@ const cycle = (i: number) => ({ start: M[i] ?? '', end: M[i + 1] ?? '', metadata
 export const EVENTS: readonly unknown[] = [
   invoiceEvent('invoice.paid', 'evt_1Paid1', later(M[0], 0), delta, { invoice: 'in_Delta0001', ...cycle(0) }),
   checkoutCompleted('evt_1Checkout', later(M[0], 0.01), delta),
+  subscriptionEvent('customer.subscription.created', 'evt_1SubCreated', later(M[0], 0.01), delta, { status: 'active', periodEnd: M[1] }),
   invoiceEvent('invoice.paid', 'evt_1Paid2', later(M[1], 1), delta, { invoice: 'in_Delta0002', ...cycle(1) }),
   invoiceEvent('invoice.paid', 'evt_1Paid3', later(M[2], 1), delta, { invoice: 'in_Delta0003', ...cycle(2) }),
   invoiceEvent('invoice.payment_failed', 'evt_1Failed4a', later(M[3], 1), delta, { invoice: 'in_Delta0004', ...cycle(3) }),

@@ -10,6 +10,8 @@ export interface PendingEvent extends Record<string, unknown> {
   /** The verified webhook body, parsed by pg from jsonb. */
   readonly payload: unknown;
   readonly attempts: number;
+  /** How long ago the webhook recorded it, by the database's clock. */
+  readonly age_ms: number;
 }
 
 export const pendingEventQueries = {
@@ -18,7 +20,7 @@ export const pendingEventQueries = {
    * transaction; rows other processes hold are skipped, not waited for, so each process takes the
    * next free one, and an event waiting for its tenant never blocks the events behind it.
    */
-  claimNext: `SELECT id, type, payload, attempts FROM stripe_events
+  claimNext: `SELECT id, type, payload, attempts, (extract(epoch FROM now() - received_at) * 1000)::float8 AS age_ms FROM stripe_events
     WHERE processed_at IS NULL AND (next_attempt_at IS NULL OR next_attempt_at <= now()) AND NOT (id = ANY($1::text[]))
     ORDER BY received_at, id LIMIT 1 FOR UPDATE SKIP LOCKED`,
   /** $1 id. */

@@ -11,7 +11,7 @@ import { testDatabase } from '../../test/pg/database.js';
 import { migrate } from '../db/migrate.js';
 import { PgOrderStore } from '../orders.js';
 import { stripeWebhookRoutes } from '../http/routes/stripe.js';
-import { checkoutCompletedEvent, deliver, invoicePaidEvent, signed, TEST_WEBHOOK_SECRET } from '../../test/stripe-webhook.js';
+import { checkoutCompletedEvent, deliver, invoicePaidEvent, signed, stripeEvent, TEST_WEBHOOK_SECRET } from '../../test/stripe-webhook.js';
 import { startHttpServer } from '../http/server.js';
 import { type InboxDeps, processInbox } from './stripe-inbox.js';
 
@@ -34,7 +34,9 @@ async function setUp(ctx: TestContext, files: ReadonlyMap<string, string> = vali
     await server.close();
     await fleet.cleanup();
   });
-  const deps: InboxDeps = { pool: db.pool, repo: fleet.repo, now: () => new Date(FIXTURE_NOW), log: pino({ level: 'silent' }), random: () => 0.5, adminIds: [] };
+  // Waits far longer than a test: a test that wants an event retried makes it due itself.
+  const wait = { baseMs: 600_000, maxMs: 600_000 };
+  const deps: InboxDeps = { pool: db.pool, repo: fleet.repo, now: () => new Date(FIXTURE_NOW), log: pino({ level: 'silent' }), random: () => 0.5, adminIds: [], backoff: wait, waitingBackoff: wait };
   const event = async (id: string) =>
     (
       await db.pool.query<{ processed_at: Date | null; attempts: number; last_error: string | null; next_attempt_at: Date | null }>(
@@ -124,6 +126,27 @@ describe('the Stripe inbox', () => {
     expect(row?.last_error?.startsWith(`${audit.rows[0]?.detail.reason}: `)).toBe(true);
     expect(await t.fleet.repo.head(MAIN)).toBe(head);
     expect(await processInbox(t.deps, { limit: 10 })).toEqual({ processed: 0, rejected: 0, retrying: 0 });
+  });
+
+  it('lets an event of a customer not on file wait for its Checkout, and rejects it once it has waited three days', async (ctx) => {
+    const t = await setUp(ctx);
+    const head = await t.fleet.repo.head(MAIN);
+    const refund = stripeEvent('evt_1EarlyRefund', 'charge.refunded', { id: 'ch_Early0001', object: 'charge', amount_refunded: 200, currency: 'usd', customer: 'cus_NotYet001', metadata: {} });
+    expect((await deliver(t.url, signed(refund))).status).toBe(200);
+
+    expect(await processInbox(t.deps, { limit: 10 })).toEqual({ processed: 0, rejected: 0, retrying: 1 });
+    expect(await t.event('evt_1EarlyRefund')).toMatchObject({ processed_at: null, last_error: expect.stringMatching(/^BillingEventCustomerPendingError: Stripe customer cus_NotYet001 is in no billing\.yaml yet/) as string });
+
+    // Received just under three days ago: it still waits.
+    await t.db.pool.query(`UPDATE stripe_events SET received_at = now() - interval '71 hours', next_attempt_at = now() WHERE id = 'evt_1EarlyRefund'`);
+    expect(await processInbox(t.deps, { limit: 10 })).toEqual({ processed: 0, rejected: 0, retrying: 1 });
+
+    await t.db.pool.query(`UPDATE stripe_events SET received_at = now() - interval '73 hours', next_attempt_at = now() WHERE id = 'evt_1EarlyRefund'`);
+    expect(await processInbox(t.deps, { limit: 10 })).toEqual({ processed: 0, rejected: 1, retrying: 0 });
+    expect(await t.event('evt_1EarlyRefund')).toMatchObject({ processed_at: expect.any(Date) as Date, last_error: expect.stringMatching(/^unknown_tenant: .*its customer cus_NotYet001 is in no billing\.yaml/) as string });
+    const audit = await t.db.pool.query<{ detail: { reason: string } }>(`SELECT detail FROM audit_log WHERE subject = 'evt_1EarlyRefund'`);
+    expect(audit.rows.map((r) => r.detail.reason)).toEqual(['unknown_tenant']);
+    expect(await t.fleet.repo.head(MAIN)).toBe(head);
   });
 
   it('retries an event whose fleet repo cannot be read, later, with the error kept', async (ctx) => {

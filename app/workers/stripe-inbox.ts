@@ -1,4 +1,4 @@
-import { BillingEventError, BillingEventWaitingError, changesForEvent } from '../../billing/stripe-events.js';
+import { BillingEventCustomerPendingError, BillingEventError, BillingEventWaitingError, changesForEvent } from '../../billing/stripe-events.js';
 import { loadFleet } from '../../fleet/load/index.js';
 import type { Log } from '../../fleet/log.js';
 import type { Fleet } from '../../fleet/model.js';
@@ -24,7 +24,8 @@ import { startWorkerLoop, type WorkerLoop } from './loop.js';
  * The error decides what follows (STYLE.md rule 3): a `BillingEventError` (an unknown tenant, an
  * event type billing does not handle) can never succeed, so the event is marked processed with
  * the error and an audit_log row. A `BillingEventWaitingError` (its tenant is being bought but
- * not on main yet) is looked at again soon. Anything else (the fleet repo unreachable, main
+ * not on main yet) is looked at again soon, and so is a `BillingEventCustomerPendingError` (its
+ * customer is on no billing.yaml yet) until it has waited three days, when it is rejected. Anything else (the fleet repo unreachable, main
  * broken, a rejected change) may pass once something changes: retried with a growing wait.
  */
 
@@ -60,6 +61,11 @@ export interface InboxReport {
 const DEFAULT_BACKOFF: Backoff = { baseMs: 5_000, maxMs: 60 * 60_000 };
 /** A purchase under review may take hours; a few minutes between looks is soon enough then. */
 const DEFAULT_WAITING_BACKOFF: Backoff = { baseMs: 1_000, maxMs: 5 * 60_000 };
+/**
+ * How long an event of a customer not on file waits for the Checkout that makes the customer:
+ * Stripe redelivers an event for up to three days, so a Checkout not in by then is not coming.
+ */
+const CUSTOMER_WAIT_MS = 3 * 86_400_000;
 
 /** Handles up to `limit` due events, one transaction each, each at most once; stops early when none is left. */
 export async function processInbox(deps: InboxDeps, opts: { limit: number }): Promise<InboxReport> {
@@ -89,20 +95,22 @@ async function handleNext(deps: InboxDeps, db: Db, tried: string[]): Promise<Out
     return 'processed';
   } catch (error) {
     await db.query('ROLLBACK TO SAVEPOINT handle_event');
-    if (error instanceof BillingEventError) {
-      const message = `${error.reason}: ${errorText(error.message)}`;
+    const final = error instanceof BillingEventCustomerPendingError && event.age_ms > CUSTOMER_WAIT_MS ? error.giveUp : error;
+    if (final instanceof BillingEventError) {
+      const message = `${final.reason}: ${errorText(final.message)}`;
       await db.query(sql.markRejected, [event.id, message]);
-      await db.query(sql.audit, [event.id, JSON.stringify({ type: event.type, reason: error.reason, error: message })]);
-      deps.log.warn({ ...ctx, reason: error.reason, err: message }, 'stripe event rejected: it can never apply');
+      await db.query(sql.audit, [event.id, JSON.stringify({ type: event.type, reason: final.reason, error: message })]);
+      deps.log.warn({ ...ctx, reason: final.reason, err: message }, 'stripe event rejected: it can never apply');
       return 'rejected';
     }
     const message = errorText(error instanceof Error ? `${error.name}: ${error.message}` : String(error));
     // Waiting is expected (a purchase's invoice.paid often comes before its Checkout): look
     // again soon. Anything else is a failure: back off further each time.
-    const waiting = error instanceof BillingEventWaitingError;
+    const waiting = error instanceof BillingEventWaitingError || error instanceof BillingEventCustomerPendingError;
     const waitMs = retryDelay(waiting ? (deps.waitingBackoff ?? DEFAULT_WAITING_BACKOFF) : (deps.backoff ?? DEFAULT_BACKOFF), event.attempts + 1, deps.random);
     await db.query(sql.markFailed, [event.id, message, waitMs]);
-    if (waiting) deps.log.info({ ...ctx, tenant: error.tenant, retryInMs: waitMs }, 'stripe event waits for its tenant');
+    if (error instanceof BillingEventWaitingError) deps.log.info({ ...ctx, tenant: error.tenant, retryInMs: waitMs }, 'stripe event waits for its tenant');
+    else if (error instanceof BillingEventCustomerPendingError) deps.log.info({ ...ctx, customer: error.customer, retryInMs: waitMs }, 'stripe event waits for its customer\'s Checkout');
     else deps.log.warn({ ...ctx, err: message, retryInMs: waitMs }, 'stripe event failed; will retry');
     return 'retrying';
   }
