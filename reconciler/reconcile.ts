@@ -4,7 +4,7 @@ import type { Fleet, FleetSnapshot } from '../fleet/model.js';
 import { type ApplyHooks, applyOwner } from './apply.js';
 import type { HostAddresses, ModuleSource, StepContext } from './context.js';
 import { desiredState, type DesiredState } from './desired.js';
-import { StalledError, type ReconcileError } from './errors.js';
+import { StalledError, TransientError, type ReconcileError } from './errors.js';
 import { observe, type ObserveDeps } from './observe.js';
 import type { Observed } from './observed.js';
 import { plan, type Plan } from './plan.js';
@@ -90,9 +90,29 @@ export async function reconcilePass(deps: ReconcilerDeps, opts: { only?: string;
       const limit = perHost.get(host) ?? perHost.set(host, new Semaphore(deps.settings.concurrency.perHost)).get(host)!;
       return limit.runExclusive(() => reconcileOwner(deps, fleet, desired, observed, revision, owner, doneInPass, opts.hooks ?? {}));
     });
-  const hostsFirst = await Promise.all(owners.filter((o) => o.startsWith('host:')).map(run));
-  const tenants = await Promise.all(owners.filter((o) => !o.startsWith('host:')).map(run));
+  // Every owner of a phase ends its turn (lock released, step journaled if the journal can be
+  // written) before the pass fails: a rejection must not leave owners running behind the next pass.
+  const hostsFirst = await allOwners(owners.filter((o) => o.startsWith('host:')).map(run));
+  const tenants = await allOwners(owners.filter((o) => !o.startsWith('host:')).map(run));
   return { revision, plan: full, owners: [...hostsFirst, ...tenants] };
+}
+
+/**
+ * An owner's turn failed outside its steps, where no outcome could be recorded: the control
+ * database went away (journal, status, lock), the fresh observe failed. The whole pass is retried
+ * (the loop's retryMs); the journal resumes each owner where it stopped.
+ */
+export class PassInterruptedError extends TransientError {
+  override readonly name = 'PassInterruptedError';
+}
+
+async function allOwners(turns: readonly Promise<OwnerOutcome>[]): Promise<OwnerOutcome[]> {
+  const settled = await Promise.allSettled(turns);
+  const failed = settled.flatMap((s) => (s.status === 'rejected' ? [s.reason as unknown] : []));
+  if (failed.length === 0) return settled.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
+  const first = failed[0];
+  const message = first instanceof Error ? first.message : String(first);
+  throw new PassInterruptedError('PassInterrupted', `the reconcile pass was interrupted (${failed.length} owner(s)): ${message}; retried on the next pass`, {}, { cause: first });
 }
 
 function ownersOf(p: Plan, desired: DesiredState, only: string | undefined): string[] {
@@ -135,6 +155,9 @@ async function reconcileOwner(
     const addresses: HostAddresses = new Map([...fresh.droplets].map(([k, ds]) => [k, { dropletId: ds[0]!.id, ipv4: ds[0]!.status === 'active' ? ds[0]!.ipv4 : null }]));
     const ctx: StepContext = { ...deps.steps, desired, addresses };
     const progress = progressHook(deps, fleet, owner, revision, hooks);
+    // Nothing to do: an operation still marked running (its process died, or the database went
+    // away before its last step was journaled) is over, the world being as the fleet says.
+    if (actions.length === 0) await deps.store.settle(owner);
     const outcome = actions.length === 0 ? { error: null, applied: [], remaining: 0 } : await applyOwner(ctx, deps.store, owner, actions, revision, doneInPass, { ...hooks, progress, ...(lock.signal ? { lockLost: lock.signal } : {}) });
     const failures = outcome.error === null ? 0 : (previous?.failures ?? 0) + 1;
     const result = await record(deps, owner, revision, outcome.error, outcome.remaining, failures);

@@ -71,6 +71,10 @@ export class PgReconcilerStore implements Journal, StatusStore, Notifier {
     await this.db.query(`update reconcile_operations set status = $2, finished_at = now(), error = $3 where id = $1 and status = 'running'`, [operation, status, error]);
   }
 
+  async settle(owner: string): Promise<void> {
+    await this.db.query(`update reconcile_operations set status = 'superseded', finished_at = now() where tenant = $1 and status = 'running'`, [owner]);
+  }
+
   async get(owner: string): Promise<OwnerStatus | null> {
     const r = await this.db.query<{
       conditions: OwnerStatus['conditions'];

@@ -32,6 +32,11 @@ export interface Journal {
   done(operation: number, actionId: string, result: Record<string, unknown>): Promise<void>;
   failed(operation: number, actionId: string, error: string): Promise<void>;
   finish(operation: number, status: 'succeeded' | 'failed', error: string | null): Promise<void>;
+  /**
+   * The owner has nothing left to do: its running operation, if any (a process killed, or the
+   * database gone, before the last step was journaled), is marked superseded.
+   */
+  settle(owner: string): Promise<void>;
 }
 
 export interface OwnerStatus {

@@ -17,7 +17,7 @@ import type { MeetingPoint } from '../hosts/meeting-point.js';
 import { dropTenantDatabases } from './assertions.js';
 import pg from 'pg';
 import { withDatabase } from '../../app/db/url.js';
-import { admin, adminUrl, dropDatabase } from '../pg/database.js';
+import { adminUrl, dropDatabase } from '../pg/database.js';
 
 export const MODULES_DIR = join(dirname(fileURLToPath(import.meta.url)), 'modules');
 /** Images the test modules pin, imported into every test host as it boots. */
@@ -132,6 +132,12 @@ export interface WorldOptions {
    * test owns it (it may relay the Telegram emulator there before the world starts) and closes it.
    */
   readonly meetingPoint?: MeetingPoint;
+  /**
+   * The admin URL of a PostgreSQL server for this world's control and tenant databases, instead
+   * of the run's shared one: a test that restarts its server would cut every other test off the
+   * shared one. The test owns that server and throws it away, so close() drops nothing on it.
+   */
+  readonly pgAdminUrl?: string;
 }
 
 export async function startWorld(specs: readonly { name: string; placement: 'dedicated' | 'shared'; modules?: Record<string, string> }[], opts: WorldOptions = {}): Promise<World> {
@@ -171,12 +177,13 @@ export async function startWorld(specs: readonly { name: string; placement: 'ded
   );
   // The control database of this world, on the shared test server; dropped by close().
   const controlDbName = `w_${suffix}_${randomBytes(4).toString('hex')}`;
-  await admin((c) => c.query(`CREATE DATABASE ${pg.escapeIdentifier(controlDbName)}`));
-  const controlDb = { url: withDatabase(adminUrl(), controlDbName) };
+  const serverUrl = opts.pgAdminUrl ?? adminUrl();
+  await onServer(serverUrl, (c) => c.query(`CREATE DATABASE ${pg.escapeIdentifier(controlDbName)}`));
+  const controlDb = { url: withDatabase(serverUrl, controlDbName) };
   const env: Record<string, string> = {
     BUCKFLEET_HOME: home,
     DATABASE_URL: controlDb.url,
-    TENANT_DATABASE_URL: adminUrl(),
+    TENANT_DATABASE_URL: serverUrl,
     FLEET_REPO: repo.gitDir,
     DIGITALOCEAN_TOKEN: cloud.token,
     DIGITALOCEAN_API_URL: cloud.url,
@@ -209,9 +216,22 @@ export async function startWorld(specs: readonly { name: string; placement: 'ded
       for (const h of hosts.values()) await h.stop();
       await stopAllTestHosts();
       await repo.cleanup();
-      await dropTenantDatabases(tenants.map((t) => t.slug));
-      await dropDatabase(controlDbName);
+      if (opts.pgAdminUrl === undefined) {
+        await dropTenantDatabases(tenants.map((t) => t.slug));
+        await dropDatabase(controlDbName);
+      }
       await rm(home, { recursive: true, force: true });
     },
   };
+}
+
+/** Runs `fn` on a short-lived connection to the server of `url` (the shared one's is `admin`). */
+async function onServer<T>(url: string, fn: (client: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    return await fn(client);
+  } finally {
+    await client.end();
+  }
 }
