@@ -1,5 +1,7 @@
 import { Semaphore } from 'async-mutex';
-import { loadFleet } from '../fleet/load/index.js';
+import { ManifestCache } from '../fleet/load/cache.js';
+import { loadFleet, type LoadResult } from '../fleet/load/index.js';
+import { loadTree, type TreeSource } from '../fleet/load/load-tree.js';
 import type { Fleet, FleetSnapshot } from '../fleet/model.js';
 import { type ApplyHooks, applyOwner } from './apply.js';
 import type { HostAddresses, ModuleSource, StepContext } from './context.js';
@@ -25,8 +27,14 @@ export interface ReconcilerSettings {
   readonly backoff: Backoff;
 }
 
+/**
+ * The fleet repo as the reconciler reads it. A repo that can also list trees and read blobs by sha
+ * (LocalFleetRepo does) is loaded through a cache of validated manifests kept across passes.
+ */
+export type ReconcilerFleet = { head(branch: string): Promise<string | null>; read(commit: string): Promise<FleetSnapshot> } & Partial<TreeSource>;
+
 export interface ReconcilerDeps extends ObserveDeps {
-  readonly fleet: { head(branch: string): Promise<string | null>; read(commit: string): Promise<FleetSnapshot> };
+  readonly fleet: ReconcilerFleet;
   readonly modules: ModuleSource;
   readonly store: Journal & StatusStore & Notifier;
   readonly locks: OwnerLocks;
@@ -70,7 +78,7 @@ export class FleetInvalidError extends StalledError {}
 export async function reconcilePass(deps: ReconcilerDeps, opts: { only?: string; dryRun?: boolean; hooks?: ApplyHooks } = {}): Promise<PassReport> {
   const revision = await deps.fleet.head('main');
   if (revision === null) throw new FleetInvalidError('NoMain', 'the fleet repo has no main branch');
-  const loaded = loadFleet(await deps.fleet.read(revision));
+  const loaded = await loadRevision(deps.fleet, revision);
   if (!loaded.ok) throw new FleetInvalidError('InvalidFleet', `main (${revision.slice(0, 12)}) does not validate: ${loaded.issues.length} problems (run buckfleet validate)`);
   const fleet = loaded.fleet;
   const desired = desiredState(fleet, await deps.modules.runtimes(fleet), deps.steps.now().toISOString(), { networkMode: deps.settings.networkMode });
@@ -113,6 +121,22 @@ async function allOwners(turns: readonly Promise<OwnerOutcome>[]): Promise<Owner
   const first = failed[0];
   const message = first instanceof Error ? first.message : String(first);
   throw new PassInterruptedError('PassInterrupted', `the reconcile pass was interrupted (${failed.length} owner(s)): ${message}; retried on the next pass`, {}, { cause: first });
+}
+
+/** One cache per fleet repo object, for as long as the repo is in use (the loop keeps its deps). */
+const caches = new WeakMap<object, ManifestCache>();
+
+/**
+ * Loads and validates the fleet at `revision`, through the repo's cache when it can list trees
+ * (a pass over an unchanged tree then validates nothing and reads no blob), else in full.
+ */
+export async function loadRevision(fleet: ReconcilerFleet, revision: string): Promise<LoadResult> {
+  const { listTree, readBlobs } = fleet;
+  if (!listTree || !readBlobs) return loadFleet(await fleet.read(revision));
+  const cache = caches.get(fleet) ?? new ManifestCache();
+  caches.set(fleet, cache);
+  const source: TreeSource = { listTree: (c) => listTree.call(fleet, c), readBlobs: (s) => readBlobs.call(fleet, s) };
+  return (await loadTree(cache, source, revision)).result;
 }
 
 function ownersOf(p: Plan, desired: DesiredState, only: string | undefined): string[] {

@@ -44,6 +44,22 @@ export interface ParsedTree {
  * them all in one go, not one per run.
  */
 export function loadFleet({ files, refused }: FleetSnapshot): LoadResult {
+  return assembleFleet(files.keys(), refused, (file, where) => validateFile(file, files.get(file) ?? '', where));
+}
+
+/** One manifest file checked on its own: parsed, scanned for secrets, validated by its schema. */
+export type ValidatedFile = { ok: true; located: Located<unknown> } | { ok: false; issues: FleetIssue[] };
+
+/**
+ * The whole-tree part of loading: every path classified, each manifest validated by `validate`
+ * (from its text, or from a cache of earlier passes), then the cross-file rules.
+ */
+export function assembleFleet(
+  paths: Iterable<string>,
+  refused: ReadonlyMap<string, string>,
+  validate: (file: string, where: ManifestPath) => ValidatedFile,
+): LoadResult {
+  const all = [...paths];
   const issues: FleetIssue[] = [];
   const tree: ParsedTree = {
     fleet: null,
@@ -53,12 +69,12 @@ export function loadFleet({ files, refused }: FleetSnapshot): LoadResult {
     hosts: new Map(),
     catalog: new Map(),
     tenantDirs: new Set(),
-    present: new Set([...files.keys(), ...refused.keys()]),
+    present: new Set([...all, ...refused.keys()]),
   };
   for (const [file, reason] of refused) {
     if (classifyPath(file).kind !== 'ignored') issues.push({ file, line: 1, field: WHOLE_FILE, message: `refused: ${reason}` });
   }
-  for (const [file, text] of files) {
+  for (const file of all) {
     const where = classifyPath(file);
     if (where.kind === 'ignored') continue;
     if (where.kind === 'unexpected') {
@@ -66,10 +82,11 @@ export function loadFleet({ files, refused }: FleetSnapshot): LoadResult {
       continue;
     }
     if ('slug' in where) tree.tenantDirs.add(where.slug);
-    const located = parseOne(file, text, where, issues);
-    if (located) store(tree, where, located);
+    const checked = validate(file, where);
+    if (checked.ok) store(tree, where, checked.located);
+    else issues.push(...checked.issues);
   }
-  if (!files.has(FLEET_FILE) && !refused.has(FLEET_FILE)) {
+  if (!tree.present.has(FLEET_FILE)) {
     issues.push({ file: FLEET_FILE, line: 1, field: WHOLE_FILE, message: 'missing: every fleet repo has a fleet.yaml at its root' });
   }
   issues.push(...crossFileIssues(tree));
@@ -77,27 +94,18 @@ export function loadFleet({ files, refused }: FleetSnapshot): LoadResult {
   return { ok: true, fleet: toFleet(tree, tree.fleet.value) };
 }
 
-function parseOne(file: string, text: string, where: ManifestPath, issues: FleetIssue[]): Located<unknown> | null {
+export function validateFile(file: string, text: string, where: ManifestPath): ValidatedFile {
   const result = parseManifestYaml(file, text);
-  if (!result.ok) {
-    issues.push(...result.issues);
-    return null;
-  }
+  if (!result.ok) return result;
   const { parsed } = result;
   if (where.kind !== 'secrets') {
     const leaks = findPlaintextSecrets(file, parsed);
-    if (leaks.length > 0) {
-      issues.push(...leaks);
-      return null;
-    }
+    if (leaks.length > 0) return { ok: false, issues: leaks };
   }
   const schema = MANIFEST_SCHEMAS[where.kind];
   const checked = schema.safeParse(parsed.value);
-  if (!checked.success) {
-    issues.push(...zodIssues(file, parsed, checked.error));
-    return null;
-  }
-  return { file, value: checked.data, lineOf: parsed.lineOf };
+  if (!checked.success) return { ok: false, issues: zodIssues(file, parsed, checked.error) };
+  return { ok: true, located: { file, value: checked.data, lineOf: parsed.lineOf } };
 }
 
 function store(tree: ParsedTree, where: ManifestPath, located: Located<unknown>): void {

@@ -1,5 +1,8 @@
-import { type Document, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, visit } from 'yaml';
+import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, visit } from 'yaml';
 import { capIssues, type FleetIssue, fieldPath, WHOLE_FILE } from './errors.js';
+import { NOT_SIMPLE, parseSimpleYaml } from './fast-yaml.js';
+import { lazyLineOf, type LineOf } from './lines.js';
+import { MANIFEST_YAML_OPTIONS } from './yaml-options.js';
 
 /** Manifests are small; anything larger is a mistake or an attack. */
 export const MAX_MANIFEST_BYTES = 256 * 1024;
@@ -7,7 +10,7 @@ export const MAX_MANIFEST_BYTES = 256 * 1024;
 export interface ParsedYaml {
   readonly value: unknown;
   /** Line (1-based) of the node at a field path, or of its deepest existing ancestor. */
-  readonly lineOf: (path: readonly PropertyKey[]) => number;
+  readonly lineOf: LineOf;
 }
 
 export type ParseResult = { ok: true; parsed: ParsedYaml } | { ok: false; issues: FleetIssue[] };
@@ -26,8 +29,21 @@ const NOT_TEXT = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u0084\u0086-\u0
  * aliases (the alias-bomb vector), tags beyond the core schema's, non-scalar keys, duplicate keys,
  * binary or oversized input, nesting deep enough to exhaust the stack.
  * Warnings are errors: a manifest either means exactly one thing or is refused.
+ *
+ * Plain block YAML (nearly every manifest) is read by the fast reader, which answers only for
+ * texts `yaml` takes without a word; everything else goes through `yaml` and its checks. No
+ * Document is kept either way: line numbers are worked out again if a problem needs one.
  */
 export function parseManifestYaml(file: string, text: string): ParseResult {
+  const refused = precheck(file, text);
+  if (refused) return refused;
+  const simple = parseSimpleYaml(text);
+  if (simple !== NOT_SIMPLE) return { ok: true, parsed: { value: simple, lineOf: lazyLineOf(text) } };
+  return parseGuarded(file, text);
+}
+
+/** Size and binary checks, before any parser sees the text. */
+function precheck(file: string, text: string): ParseResult | null {
   const bytes = Buffer.byteLength(text, 'utf8');
   if (bytes > MAX_MANIFEST_BYTES) {
     return { ok: false, issues: [fileIssue(file, 1, `file is ${bytes} bytes; a manifest may be at most ${MAX_MANIFEST_BYTES}`)] };
@@ -37,6 +53,15 @@ export function parseManifestYaml(file: string, text: string): ParseResult {
     const line = text.slice(0, junk.index).split('\n').length;
     return { ok: false, issues: [fileIssue(file, line, 'not UTF-8 text: invalid UTF-8 or a control character (a binary file?)')] };
   }
+  return null;
+}
+
+/** The same as {@link parseManifestYaml}, always through `yaml` (the fast reader's reference). */
+export function parseManifestYamlFully(file: string, text: string): ParseResult {
+  return precheck(file, text) ?? parseGuarded(file, text);
+}
+
+function parseGuarded(file: string, text: string): ParseResult {
   try {
     return parse(file, text);
   } catch (e) {
@@ -48,18 +73,7 @@ export function parseManifestYaml(file: string, text: string): ParseResult {
 
 function parse(file: string, text: string): ParseResult {
   const lineCounter = new LineCounter();
-  const doc = parseDocument(text, {
-    lineCounter,
-    // yaml's own duplicate check compares every key with every earlier one (seconds on a 256 KiB
-    // file); the visitor below does it with a Set, and by JavaScript property name.
-    uniqueKeys: false,
-    prettyErrors: true,
-    strict: true,
-    schema: 'core',
-    // Without this, !!binary, !!set, !!omap, !!pairs and !!timestamp resolve even in the core schema.
-    resolveKnownTags: false,
-    merge: false,
-  });
+  const doc = parseDocument(text, { ...MANIFEST_YAML_OPTIONS, lineCounter, prettyErrors: true });
   const lineAt = (offset: number) => lineCounter.linePos(offset).line;
   const issues: FleetIssue[] = [...doc.errors, ...doc.warnings].map((e) =>
     fileIssue(file, e.linePos?.[0].line ?? lineAt(e.pos[0]), yamlMessage(e.code, e.message)),
@@ -91,7 +105,7 @@ function parse(file: string, text: string): ParseResult {
   if (issues.length > 0) return { ok: false, issues: capIssues(file, dedupe(issues), (i) => i) };
   if (doc.contents === null) return { ok: false, issues: [fileIssue(file, 1, 'file is empty')] };
   const value: unknown = doc.toJS({ maxAliasCount: 0 });
-  return { ok: true, parsed: { value, lineOf: (path) => lineOfPath(doc, lineCounter, path) } };
+  return { ok: true, parsed: { value, lineOf: lazyLineOf(text) } };
 }
 
 function yamlMessage(code: string, message: string): string {
@@ -124,25 +138,4 @@ function dedupe(issues: FleetIssue[]): FleetIssue[] {
     seen.add(k);
     return true;
   });
-}
-
-function lineOfPath(doc: Document, lc: LineCounter, path: readonly PropertyKey[]): number {
-  let node: unknown = doc.contents;
-  let offset = (doc.contents as { range?: [number] } | null)?.range?.[0] ?? 0;
-  for (const seg of path) {
-    if (isMap(node)) {
-      const pair = node.items.find((p) => isPair(p) && isScalar(p.key) && String(p.key.value) === String(seg));
-      if (!pair) break;
-      offset = (pair.key as { range?: [number] }).range?.[0] ?? offset;
-      node = pair.value;
-    } else if (isSeq(node) && typeof seg === 'number') {
-      const item: unknown = node.items[seg];
-      if (item === undefined) break;
-      offset = (item as { range?: [number] }).range?.[0] ?? offset;
-      node = item;
-    } else {
-      break;
-    }
-  }
-  return lc.linePos(offset).line;
 }

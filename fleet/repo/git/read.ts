@@ -1,14 +1,9 @@
+import type { TreeBlob, TreeListing } from '../../load/cache.js';
 import { MAX_MANIFEST_BYTES } from '../../load/yaml.js';
 import type { FleetSnapshot } from '../../model.js';
+import { GitError } from '../errors.js';
 import type { GitRunner } from './runner.js';
-
-interface TreeEntry {
-  readonly mode: string;
-  readonly type: string;
-  readonly sha: string;
-  readonly size: number;
-  readonly path: string;
-}
+import { FULL_SHA } from './write.js';
 
 /** Files past this size are refused unread; manifests are far smaller. */
 const MAX_READ_BYTES = MAX_MANIFEST_BYTES;
@@ -19,39 +14,57 @@ const MAX_READ_BYTES = MAX_MANIFEST_BYTES;
  * with a reason rather than read.
  */
 export async function readTree(git: GitRunner, commit: string): Promise<FleetSnapshot> {
-  const listing = await git.run(['ls-tree', '-r', '-z', '--full-tree', '--format=%(objectmode) %(objecttype) %(objectname) %(objectsize) %(path)', commit]);
-  const entries = parseLsTree(listing.toString('utf8'));
-  const refused = new Map<string, string>();
-  const wanted: TreeEntry[] = [];
-  for (const e of entries) {
-    if (e.mode === '120000') refused.set(e.path, 'symbolic links are not allowed in a fleet repo');
-    else if (e.type !== 'blob') refused.set(e.path, `a ${e.type} is not allowed in a fleet repo`);
-    else if (e.size > MAX_READ_BYTES) refused.set(e.path, `file is ${e.size} bytes; a manifest may be at most ${MAX_READ_BYTES}`);
-    else wanted.push(e);
-  }
+  const { blobs, refused } = await listTree(git, commit);
+  const contents = await readBlobs(git, blobs.map((b) => b.sha));
   const files = new Map<string, string>();
-  if (wanted.length === 0) return { files, refused };
-  const out = await git.run(['cat-file', '--batch'], { input: wanted.map((e) => e.sha).join('\n') + '\n' });
-  let offset = 0;
-  for (const e of wanted) {
-    const headerEnd = out.indexOf(0x0a, offset);
-    const header = out.subarray(offset, headerEnd).toString('utf8');
-    const [sha, , sizeText] = header.split(' ');
-    const size = Number(sizeText);
-    if (sha !== e.sha || !Number.isFinite(size)) throw new Error(`git cat-file returned "${header}" for ${e.path}`);
-    files.set(e.path, out.subarray(headerEnd + 1, headerEnd + 1 + size).toString('utf8'));
-    offset = headerEnd + 1 + size + 1;
-  }
+  for (const b of blobs) files.set(b.path, contents.get(b.sha) ?? '');
   return { files, refused };
 }
 
-function parseLsTree(text: string): TreeEntry[] {
-  return text
-    .split('\0')
-    .filter((line) => line !== '')
-    .map((line) => {
-      const [mode = '', type = '', sha = '', size = ''] = line.split(' ', 4);
-      const path = line.slice(mode.length + type.length + sha.length + size.length + 4);
-      return { mode, type, sha, size: size === '-' ? 0 : Number(size), path };
-    });
+/**
+ * A commit's tree without its contents (one `ls-tree`): the blobs worth reading, by path and sha,
+ * and the paths refused unread with the reason.
+ */
+export async function listTree(git: GitRunner, commit: string): Promise<TreeListing> {
+  const listing = await git.run(['ls-tree', '-r', '-z', '--full-tree', '--format=%(objectmode) %(objecttype) %(objectname) %(objectsize) %(path)', commit]);
+  const refused = new Map<string, string>();
+  const blobs: TreeBlob[] = [];
+  for (const line of listing.toString('utf8').split('\0')) {
+    if (line === '') continue;
+    const [mode = '', type = '', sha = '', sizeText = ''] = line.split(' ', 4);
+    const path = line.slice(mode.length + type.length + sha.length + sizeText.length + 4);
+    const size = sizeText === '-' ? 0 : Number(sizeText);
+    if (mode === '120000') refused.set(path, 'symbolic links are not allowed in a fleet repo');
+    else if (type !== 'blob') refused.set(path, `a ${type} is not allowed in a fleet repo`);
+    else if (size > MAX_READ_BYTES) refused.set(path, `file is ${size} bytes; a manifest may be at most ${MAX_READ_BYTES}`);
+    else blobs.push({ path, sha });
+  }
+  return { blobs, refused };
+}
+
+/**
+ * The contents of blobs by sha, in one `cat-file --batch`; each distinct blob is read once. The
+ * batch output is one buffer of `<sha> <type> <size>\n<bytes>\n` records, cut by offset.
+ */
+export async function readBlobs(git: GitRunner, shas: readonly string[]): Promise<Map<string, string>> {
+  const wanted = [...new Set(shas)];
+  // Each goes on its own stdin line: anything but a full object name could ask for something else.
+  const bad = wanted.find((sha) => !FULL_SHA.test(sha));
+  if (bad !== undefined) throw new GitError(`"${bad.slice(0, 80)}" is not a full blob id`, { op: 'cat-file' });
+  const contents = new Map<string, string>();
+  if (wanted.length === 0) return contents;
+  const out = await git.run(['cat-file', '--batch'], { input: `${wanted.join('\n')}\n` });
+  let offset = 0;
+  for (const expected of wanted) {
+    const headerEnd = out.indexOf(0x0a, offset);
+    const header = out.toString('latin1', offset, headerEnd < 0 ? out.length : headerEnd);
+    const [sha, type, sizeText] = header.split(' ');
+    const size = Number(sizeText);
+    if (headerEnd < 0 || sha !== expected || type !== 'blob' || !Number.isInteger(size) || headerEnd + 1 + size > out.length) {
+      throw new GitError(`git cat-file returned "${header.slice(0, 120)}" for blob ${expected}`, { op: 'cat-file' });
+    }
+    contents.set(expected, out.toString('utf8', headerEnd + 1, headerEnd + 1 + size));
+    offset = headerEnd + 1 + size + 1;
+  }
+  return contents;
 }

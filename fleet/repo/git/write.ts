@@ -136,10 +136,19 @@ async function buildTree(git: GitRunner, base: string | null, edits: readonly Fi
   }
 }
 
+/** Blob files written at once by {@link hashBlobs}. */
+const BLOB_WRITERS = 32;
+
 /** Writes blobs in one git call: the contents go to numbered files, never to paths built from edit paths. */
 async function hashBlobs(git: GitRunner, dir: string, contents: readonly string[]): Promise<string[]> {
   const files = contents.map((_, i) => join(dir, `blob-${i}`));
-  await Promise.all(contents.map((c, i) => writeFile(files[i] ?? '', c, 'utf8')));
+  // A few writers at a time: one writeFile per blob all at once ran out of file descriptors
+  // (EMFILE) at ~20k files, an init with a whole fleet.
+  let next = 0;
+  const writer = async () => {
+    for (let i = next++; i < contents.length; i = next++) await writeFile(files[i] ?? '', contents[i] ?? '', 'utf8');
+  };
+  await Promise.all(Array.from({ length: Math.min(BLOB_WRITERS, contents.length) }, writer));
   const out = await git.run(['hash-object', '-w', '--no-filters', '--stdin-paths'], { input: files.join('\n') + '\n' });
   const shas = out.toString('utf8').split('\n').filter((l) => l !== '');
   if (shas.length !== contents.length || !shas.every((s) => FULL_SHA.test(s))) {

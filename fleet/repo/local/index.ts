@@ -4,7 +4,8 @@ import { fileURLToPath } from 'node:url';
 import { simpleGit } from 'simple-git';
 import type { FleetFiles, FleetSnapshot } from '../../model.js';
 import { GitError } from '../errors.js';
-import { readTree } from '../git/read.js';
+import type { TreeListing } from '../../load/cache.js';
+import { listTree, readBlobs, readTree } from '../git/read.js';
 import { LOCAL_GIT_RETRY, retryingRunner, withRetry } from '../git/retry.js';
 import { classifyGitFailure, type GitRunner, gitRunner, ISOLATED_GIT_ENV } from '../git/runner.js';
 import { assertBranchName, branchHead, FULL_SHA, writeCommit, writeRootCommit } from '../git/write.js';
@@ -106,6 +107,16 @@ export class LocalFleetRepo implements FleetRepo, ChangeRequests {
   async read(commit: string): Promise<FleetSnapshot> {
     assertCommit(commit, 'read');
     return readTree(this.git, commit);
+  }
+
+  /** A commit's tree by path and blob sha, unread: with {@link readBlobs}, what a cached load reads. */
+  async listTree(commit: string): Promise<TreeListing> {
+    assertCommit(commit, 'ls-tree');
+    return listTree(this.git, commit);
+  }
+
+  async readBlobs(shas: readonly string[]): Promise<Map<string, string>> {
+    return readBlobs(this.git, shas);
   }
 
   async commit(input: CommitInput): Promise<string> {

@@ -1,0 +1,68 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { SHARED_HOST, validFleetFiles } from '../../test/fleet-fixtures.js';
+import { hostFile } from '../paths.js';
+import { LocalFleetRepo } from '../repo/local/index.js';
+import { ManifestCache } from './cache.js';
+import type { TreeSource } from './load-tree.js';
+import { loadTree } from './load-tree.js';
+
+describe('loadTree through a real git repo', () => {
+  let root: string;
+  let repo: LocalFleetRepo;
+  const blobReads: string[][] = [];
+  /** The repo, with every blob read recorded. */
+  const source = (): TreeSource => ({
+    listTree: (c) => repo.listTree(c),
+    readBlobs: (shas) => {
+      blobReads.push([...shas]);
+      return repo.readBlobs(shas);
+    },
+  });
+
+  beforeEach(async () => {
+    root = await mkdtemp(join(tmpdir(), 'load-tree-'));
+    const files = validFleetFiles();
+    files.set('README.md', '# fleet\n');
+    repo = await LocalFleetRepo.init(join(root, 'fleet.git'), { initialFiles: files });
+    blobReads.length = 0;
+  });
+  afterEach(async () => {
+    await rm(root, { recursive: true, force: true });
+  });
+
+  it('reads every manifest once, nothing on an unchanged tree, and one blob after a one-file commit', async () => {
+    const cache = new ManifestCache();
+    const head = (await repo.head('main'))!;
+    const manifests = validFleetFiles().size;
+
+    const cold = await loadTree(cache, source(), head);
+    expect(cold.result.ok).toBe(true);
+    expect(cold.stats).toMatchObject({ validated: manifests, reused: 0, read: manifests });
+    // README.md is no manifest: never read.
+    expect(blobReads.flat()).toHaveLength(manifests);
+
+    const warm = await loadTree(cache, source(), head);
+    expect(warm.stats).toMatchObject({ validated: 0, reused: manifests, read: 0 });
+    expect(blobReads).toHaveLength(1);
+    expect(warm.result).toEqual(cold.result);
+
+    const path = hostFile(SHARED_HOST);
+    const text = (validFleetFiles().get(path) ?? '').replace(/capacity: \d+/, 'capacity: 9');
+    const next = await repo.commit({ branch: 'main', parent: head, edits: [{ path, content: text }], message: 'capacity 9\n', expect: { at: head } });
+    const after = await loadTree(cache, source(), next);
+    expect(after.stats).toMatchObject({ validated: 1, reused: manifests - 1, read: 1, evicted: 1 });
+    expect(after.result.ok && after.result.fleet.hosts.get(SHARED_HOST)?.capacity).toBe(9);
+  });
+
+  it('reads blobs by sha exactly as the full read does', async () => {
+    const head = (await repo.head('main'))!;
+    const { blobs } = await repo.listTree(head);
+    const texts = await repo.readBlobs(blobs.map((b) => b.sha));
+    const full = await repo.read(head);
+    expect(new Map(blobs.map((b) => [b.path, texts.get(b.sha)]))).toEqual(full.files);
+    await expect(repo.readBlobs(['not a sha\nHEAD'])).rejects.toThrow(/not a full blob id/);
+  });
+});
