@@ -8,7 +8,7 @@ import { fallbackFeature } from './features/fallback.js';
 import { FEATURES } from './features/index.js';
 import { settingsFeature } from './features/settings.js';
 import { startFeature } from './features/start.js';
-import { createI18n } from './i18n.js';
+import { createI18n, localeFor } from './i18n.js';
 import { nulFree } from './nul-free.js';
 import type { BotDeps } from './ports.js';
 
@@ -59,9 +59,12 @@ export function createBot(token: string, deps: BotDeps, opts: CreateBotOptions):
     deps.log.error({ update: ctx.update.update_id, from: ctx.from?.id, error: describe(err.error) }, 'bot handler failed');
     // The person is told something went wrong rather than left waiting; a failure to tell them
     // (blocked bot, network) is logged, not retried: the outbox owns retries.
+    // Through the I18n instance, not ctx.t: a failure before the i18n middleware (recording the
+    // user, reading the fleet) has no ctx.t yet, and the person used to get no answer at all.
+    const text = i18n.t(localeFor(ctx.userLanguage ?? ctx.from?.language_code), 'error-generic');
     try {
-      if (ctx.callbackQuery) await ctx.answerCallbackQuery({ text: ctx.t('error-generic') });
-      else if (ctx.chat) await ctx.reply(ctx.t('error-generic'));
+      if (ctx.callbackQuery) await ctx.answerCallbackQuery({ text });
+      else if (ctx.chat) await ctx.reply(text);
     } catch (replyError) {
       deps.log.warn({ error: describe(replyError) }, 'could not tell the user about the failure');
     }
