@@ -18,11 +18,12 @@ export interface ObserveDeps {
 
 /**
  * Looks at the world, read-only: `fleet`'s droplets (by its tag) and tenant databases, and the compose
- * projects on every host that answers (or only on `hostScope`). Returns plain data; an
+ * projects on every host that answers (or only on `hostScope`; the databases of `tenantScope`
+ * only, when given). Returns plain data; an
  * unreachable host is recorded as such, not thrown, so one dead host never blinds the others.
  */
-export async function observe(deps: ObserveDeps, fleet: string, hostScope?: ReadonlySet<string>): Promise<Observed> {
-  const [droplets, dbs] = await Promise.all([deps.cloud.listDroplets(fleetTag(fleet)), deps.tenantDb.observe(fleet)]);
+export async function observe(deps: ObserveDeps, fleet: string, hostScope?: ReadonlySet<string>, tenantScope?: ReadonlySet<string>): Promise<Observed> {
+  const [droplets, dbs] = await Promise.all([deps.cloud.listDroplets(fleetTag(fleet)), deps.tenantDb.observe(fleet, tenantScope)]);
   const byHost = dropletsByHost(droplets);
   const databases = new Map<string, ObservedDatabase>();
   for (const db of dbs.values()) {

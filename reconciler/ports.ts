@@ -127,8 +127,12 @@ export type { Migration } from '../fleet/schema/module-runtime.js';
 
 /** The server that holds tenant databases (TENANT_DATABASE_URL). */
 export interface TenantDatabase {
-  /** The tenant databases and roles of `fleet` on the server (marked as its own), by slug. */
-  observe(fleet: string): Promise<Map<string, ObservedDatabase>>;
+  /**
+   * The tenant databases and roles of `fleet` on the server (marked as its own), by slug; with
+   * `only`, just those tenants' (each database read costs a connection: a pass re-observing one
+   * owner must not open one per tenant of the fleet).
+   */
+  observe(fleet: string, only?: ReadonlySet<string>): Promise<Map<string, ObservedDatabase>>;
   /**
    * Role and database for a tenant, idempotently: creates what is missing, marks both as
    * `fleet`'s, (re)sets the password, revokes CONNECT from PUBLIC and grants it to the tenant's

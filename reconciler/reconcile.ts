@@ -166,7 +166,8 @@ async function reconcileOwner(
     const host = desired.tenants.get(owner)?.host.key;
     if (host) scope.add(host);
     if (owner.startsWith('host:')) scope.add(owner);
-    const fresh = await observe(deps, fleet.config.name, scope);
+    // Only this owner's database: reading every tenant's for every owner made a pass N² connections.
+    const fresh = await observe(deps, fleet.config.name, scope, new Set(owner.startsWith('host:') ? [] : [owner]));
     const p = plan(desired, fresh, { pruneLimit: deps.settings.pruneLimit });
     const actions = p.actions.filter((a) => a.owner === owner);
     const problem = p.problems.get(owner);

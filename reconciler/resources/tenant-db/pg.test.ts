@@ -101,6 +101,20 @@ describe('PgTenantDatabase.ensure', () => {
   });
 });
 
+describe('PgTenantDatabase observe, scoped', () => {
+  it('reads only the tenants it is asked for, and none for an empty scope', async (ctx) => {
+    const { tenantDb, slugs } = await setup(ctx, 'one', 'two');
+    for (const slug of slugs) await tenantDb.ensure(FLEET, slug, passwordOf(slug));
+    const [one = '', two = ''] = slugs;
+    const all = await tenantDb.observe(FLEET);
+    expect(all.has(one) && all.has(two)).toBe(true);
+    const scoped = await tenantDb.observe(FLEET, new Set([two]));
+    expect([...scoped.keys()]).toEqual([two]);
+    expect(scoped.get(two)).toEqual(all.get(two));
+    expect((await tenantDb.observe(FLEET, new Set())).size).toBe(0);
+  });
+});
+
 describe('PgTenantDatabase ownership', () => {
   it("sees only its own fleet's databases, and never takes over another fleet's", async (ctx) => {
     const { tenantDb, slugs } = await setup(ctx, 'own');

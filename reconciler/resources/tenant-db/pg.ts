@@ -39,7 +39,7 @@ export class PgTenantDatabase implements TenantDatabase {
     this.tls = opts.tls ?? defaultTls(this.server);
   }
 
-  async observe(fleet: string): Promise<Map<string, ObservedDatabase>> {
+  async observe(fleet: string, only?: ReadonlySet<string>): Promise<Map<string, ObservedDatabase>> {
     const { databases, roles } = await this.admin('(all)', 'observe', [], async (c) => ({
       databases: await names(c, sql.listDatabases(fleet)),
       roles: await names(c, sql.listRoles(fleet)),
@@ -47,7 +47,7 @@ export class PgTenantDatabase implements TenantDatabase {
     const result = new Map<string, ObservedDatabase>();
     for (const name of new Set([...databases, ...roles])) {
       const slug = slugOfDatabase(name);
-      if (slug === null) continue;
+      if (slug === null || (only !== undefined && !only.has(slug))) continue;
       const databaseExists = databases.includes(name);
       const migrations = databaseExists ? await this.appliedAsAdmin(slug, name) : [];
       result.set(slug, { database: name, role: name, databaseExists, roleExists: roles.includes(name), migrations });
