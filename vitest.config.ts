@@ -4,7 +4,7 @@ export default defineConfig({
   test: {
     include: ['**/*.test.ts'],
     // test/reliability runs on its own: npm run test:reliability (vitest.reliability.config.ts).
-    exclude: ['node_modules/**', 'dist/**', 'test/reliability/**'],
+    exclude: ['node_modules/**', 'dist/**', 'test/reliability/**', 'test/load/**'],
     // One PostgreSQL server for the whole run: DATABASE_URL, or an embedded one (test/pg).
     globalSetup: ['test/pg/global-setup.ts'],
     testTimeout: 30_000,

@@ -3,7 +3,7 @@ import base from './vitest.config.js';
 
 /**
  * `npm run test:reliability`: the slow part of the reliability suite (faults injected into real
- * hosts, databases and the fakes; load; the secrets audit), kept out of `npm test` for its time
+ * hosts, databases and the fakes; the secrets audit), kept out of `npm test` for its time
  * and run by `.ci/run` after it. test/reliability/README.md maps the suite to the tests.
  */
 const merged: ViteUserConfig = mergeConfig(base, {});
