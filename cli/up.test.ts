@@ -94,7 +94,7 @@ describe('buckfleet up', () => {
 
     const stopping = Date.now();
     up.child.kill('SIGTERM');
-    expect(await up.exited).toEqual({ code: 0, signal: null });
+    expect(await up.exited, up.stderr()).toEqual({ code: 0, signal: null });
     expect(Date.now() - stopping).toBeLessThan(10_000);
   });
 
@@ -121,7 +121,7 @@ describe('buckfleet up', () => {
     expect(rows).toEqual([{ id: 'evt_1UpNobody', processed: true, last_error: expect.stringMatching(/^unknown_tenant: /) as string }]);
 
     up.child.kill('SIGTERM');
-    expect(await up.exited).toEqual({ code: 0, signal: null });
+    expect(await up.exited, up.stderr()).toEqual({ code: 0, signal: null });
   });
 
   it('with --roles http serves HTTP and does not start the reconciler (no word about docker), and exits 0 on SIGTERM', async (ctx) => {
@@ -134,7 +134,7 @@ describe('buckfleet up', () => {
     ]);
     expect((await fetch(`${up.url}/readyz`)).status).toBe(200);
     up.child.kill('SIGTERM');
-    expect(await up.exited).toEqual({ code: 0, signal: null });
+    expect(await up.exited, up.stderr()).toEqual({ code: 0, signal: null });
   });
 
   it('refuses an unknown role before starting anything, naming it, exit 1', async (ctx) => {
@@ -166,7 +166,7 @@ describe('buckfleet up', () => {
     expect(await eventually(() => up.query(`SELECT sent_at IS NOT NULL AS sent FROM outbox WHERE dedupe_key = 'reminder:alpha-shop:3'`), (rows) => JSON.stringify(rows) === '[{"sent":true}]')).toEqual([{ sent: true }]);
     expect((await user.messages()).filter((m) => m.text.includes('3 days left'))).toHaveLength(1);
     up.child.kill('SIGTERM');
-    expect((await up.exited).code).toBe(0);
+    expect((await up.exited).code, up.stderr()).toBe(0);
   });
 
   it('in webhook mode registers /webhooks/telegram with the secret token and answers only requests that carry it', async (ctx) => {

@@ -144,7 +144,7 @@ describeWithHosts('local mode: buckfleet up on an empty home deploys a tenant to
 
     const stopping = Date.now();
     up.child.kill('SIGTERM');
-    expect(await up.exited).toEqual({ code: 0, signal: null });
+    expect(await up.exited, up.stderr()).toEqual({ code: 0, signal: null });
     expect(Date.now() - stopping).toBeLessThan(20_000);
     expect(up.stderr()).not.toContain(TOKEN.split(':')[1]);
     // The service stopped; the tenant's bot did not.
@@ -181,7 +181,7 @@ describeWithHosts('local mode: buckfleet up on an empty home deploys a tenant to
 
     const stopping = Date.now();
     up.child.kill('SIGTERM');
-    expect(await up.exited).toEqual({ code: 0, signal: null });
+    expect(await up.exited, up.stderr()).toEqual({ code: 0, signal: null });
     // Well inside the gate's three minutes: the wait ended, it did not run out.
     expect(Date.now() - stopping).toBeLessThan(15_000);
     expect(await query(`SELECT s.status, s.error FROM reconcile_steps s JOIN reconcile_operations o ON o.id = s.operation_id WHERE o.tenant = $1 AND s.kind = 'stack.deploy'`, [slug])).toEqual([
@@ -213,7 +213,7 @@ describeWithHosts('local mode: buckfleet up on an empty home deploys a tenant to
     expect(await tenantTables(slug)).toBeNull();
     expect(await tenantStatus(env, slug)).not.toBe('running');
     up.child.kill('SIGTERM');
-    expect(await up.exited).toEqual({ code: 0, signal: null });
+    expect(await up.exited, up.stderr()).toEqual({ code: 0, signal: null });
   }, 120_000);
 });
 

@@ -142,6 +142,23 @@ describe('fake DigitalOcean', () => {
     expect(f.requests[1]?.body).toMatchObject({ name: 'a' });
   });
 
+  it('keeps droplets new while boots are held, those created during the hold too, until released', async () => {
+    const f = await start({ bootDelayMs: 60_000 });
+    const ids: unknown[] = [];
+    const make = async (name: string) => ids.push(((await create(f, name)).data.droplet as Json).id);
+    const statuses = () => Promise.all(ids.map(async (id) => ((await api(f, 'GET', `/v2/droplets/${String(id)}`)).data.droplet as Json).status));
+    await make('bf-booting');
+    const release = f.holdBoots();
+    await make('bf-held');
+    await Promise.all(f.droplets().map((d) => d.provisioned));
+    expect(await statuses()).toEqual(['new', 'new']);
+    release();
+    // Released: both up at once; the boot delay is back for droplets created afterwards.
+    await make('bf-after');
+    await Promise.all(f.droplets().map((d) => d.provisioned));
+    expect(await statuses()).toEqual(['active', 'active', 'new']);
+  });
+
   it('holds answers back by the latency set', async () => {
     const f = await start();
     f.setLatency(120);

@@ -1,7 +1,7 @@
 import type { Server } from 'node:http';
 import { type Fault, type LoggedRequest, serve } from './http.js';
 import { dropletRoutes } from './routes.js';
-import type { Deprovisioner, FakeDroplet, FakeState, Provisioner } from './state.js';
+import { type Deprovisioner, type FakeDroplet, type FakeState, type Provisioner, statusOf } from './state.js';
 
 export type { Fault, LoggedRequest } from './http.js';
 export type { Deprovisioner, FakeDroplet, Provisioner, ProvisionSpec } from './state.js';
@@ -48,6 +48,7 @@ export function documentationAddresses(): Provisioner {
  * fake.failNext(1, { status: 429, retryAfterSeconds: 3 });  // the next request is rate limited
  * fake.failNext(1, { status: 500 }, { method: 'POST', path: '/v2/droplets' }); // the next create fails
  * fake.setBootDelay(100);                                    // new droplets stay `new` 100 ms
+ * const release = fake.holdBoots(); release();               // ...or until released
  * fake.requests; fake.droplets();                            // what was asked, what exists
  * await fake.close();                                        // deprovisions what is left
  * ```
@@ -111,6 +112,22 @@ export class FakeDigitalOcean {
   /** Droplets created from now on stay `new` this long (and until their provisioner answers). */
   setBootDelay(ms: number): void {
     this.#timing.bootDelayMs = ms;
+  }
+
+  /**
+   * Droplets not active yet, and those created from now on, stay `new` until the returned release
+   * is called: a test decides the moment a host comes up instead of racing a boot delay.
+   */
+  holdBoots(): () => void {
+    const now = Date.now();
+    for (const d of this.#state.droplets) if (statusOf(d, now) === 'new') d.activeAt = Infinity;
+    const delay = this.#timing.bootDelayMs;
+    this.#timing.bootDelayMs = Infinity;
+    return () => {
+      this.#timing.bootDelayMs = delay;
+      const at = Date.now();
+      for (const d of this.#state.droplets) if (d.activeAt === Infinity) d.activeAt = at;
+    };
   }
 
   /**

@@ -21,8 +21,8 @@ export type Deprovisioner = (droplet: FakeDroplet) => Promise<void>;
 /** A droplet as the fake keeps it; `droplets()` returns these for assertions. */
 export interface FakeDroplet extends ProvisionSpec {
   readonly createdAt: Date;
-  /** When the droplet turns active, if the provisioner has answered by then. */
-  readonly activeAt: number;
+  /** When the droplet turns active, if the provisioner has answered by then (Infinity: held). */
+  activeAt: number;
   /** Set once the provisioner resolved. */
   ipv4: string | null;
   /** Set if the provisioner rejected: the droplet then stays `new`, as a failed boot would look. */

@@ -12,6 +12,7 @@ import { MAIN } from '../../../fleet/repo/types.js';
 import { Secret } from '../../../fleet/secret.js';
 import { startFakeStripe } from '../../../test/fake-stripe/index.js';
 import { TEST_IDENTITY } from '../../../test/fleet-fixtures.js';
+import { waitUntil } from '../../../test/hosts/wait.js';
 import { checkoutCompletedEvent, deliver, signed, TEST_WEBHOOK_SECRET } from '../../../test/stripe-webhook.js';
 import { BOT_TOKEN, type BotWorld, startBotWorld } from '../../../test/telegram/bot-world.js';
 import type { BotMessage } from '../../../test/telegram/user.js';
@@ -79,8 +80,10 @@ describe('buying a multi-bot (emulator, fake Stripe, real webhook)', () => {
     expect(failed.text).toContain('Your order is saved.\nBot: @carol_shop_bot\nName: carol-shop\nPlan: Basic — $5.00/month\nModules: Multi-bot, Welcome messages');
     expect(failed.buttons.flat().map((b) => b.text)).toEqual(['🔄 Try again', '🏦 Pay manually']);
     // The conversation, still waiting, keeps its replay log in bot_state: the update that carried
-    // the token is there, rewritten by the token guard, with the token sealed.
-    const midway = await allRows(world);
+    // the token is there, rewritten by the token guard, with the token sealed. The session is
+    // written when the update's handling ends, just after the reply above was sent.
+    let midway = '';
+    await waitUntil('the conversation state after the token', 10_000, async () => (midway = await allRows(world)).includes('[bot token removed]'));
     expect(midway).toContain('[bot token removed]');
     expect(midway).toContain('BEGIN AGE ENCRYPTED FILE');
     expect(midway.includes(SECRET_PART)).toBe(false);
