@@ -184,7 +184,15 @@ export interface ReconcilerRole {
 export function startReconcilerRole(handle: Omit<ReconcilerHandle, 'close'>, opts: ReconcilerRoleOptions): ReconcilerRole {
   const hooks = { ...(handle.failpoint ? { failpoint: handle.failpoint } : {}), stopping: opts.signal };
   const only = opts.only !== undefined ? { only: opts.only } : {};
-  const onePass = () => reconcilePass(handle.deps, { ...only, hooks });
+  const onePass = async () => {
+    const report = await reconcilePass(handle.deps, { ...only, hooks });
+    // One line per pass, as Flux's "reconciliation finished in": where a slow pass spent its time.
+    const applied = report.owners.reduce((n, o) => n + o.applied.length, 0);
+    const busy = report.owners.filter((o) => o.status !== 'ready');
+    const notReady = { notReady: busy.length, ...(busy.length > 0 ? { firstNotReady: busy.slice(0, 5).map((o) => `${o.owner}:${o.status}`) } : {}) };
+    opts.log.info({ revision: report.revision.slice(0, 12), owners: report.owners.length, actions: report.plan.actions.length, applied, ...notReady, ...report.timings }, 'reconcile pass finished');
+    return report;
+  };
   const loop = startLoop(
     {
       head: () => handle.deps.fleet.head('main'),

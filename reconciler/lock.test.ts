@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { migrate } from '../app/db/migrate.js';
 import { Secret } from '../fleet/secret.js';
 import { endPool, testDatabase, type TestDatabase } from '../test/pg/database.js';
-import { lockHolders, lockKey, tryLockTenant } from './lock.js';
+import { lockHolders, lockKey, ownerGenerations, tryLockTenant } from './lock.js';
 
 /** A control database with its schema, and a second pool standing for another process. */
 async function twoProcesses(ctx: Parameters<typeof testDatabase>[0]): Promise<{ db: TestDatabase; other: pg.Pool }> {
@@ -80,5 +80,27 @@ describe('tryLockTenant', () => {
     expect((await lockHolders(other)).map((h) => h.holder)).toEqual(['worker-2']);
     await lock.release(); // only hands the dead connection back
     await next?.release();
+  });
+});
+
+describe('ownerGenerations', () => {
+  it('moves by one when a lock is taken and again when it is released (odd: held), and stays odd after a holder dies', async (ctx) => {
+    const { db, other } = await twoProcesses(ctx);
+    expect(await ownerGenerations(db.pool)).toEqual(new Map());
+    const first = await tryLockTenant(db.pool, 'acme', 'worker-1', 'apply');
+    expect(await ownerGenerations(other, ['acme', 'globex'])).toEqual(new Map([['acme', 1]]));
+    // Refused takes change nothing.
+    expect(await tryLockTenant(other, 'acme', 'worker-2', 'apply')).toBeNull();
+    await first?.release();
+    expect(await ownerGenerations(other, ['acme'])).toEqual(new Map([['acme', 2]]));
+    const dying = await tryLockTenant(db.pool, 'acme', 'worker-1', 'apply');
+    await other.query(`select pg_terminate_backend(backend_pid) from reconciler_locks where tenant = 'acme'`);
+    await expect.poll(() => dying?.lost, { timeout: 5000 }).toBe(true);
+    await dying?.release();
+    // The dead holder could not say it was done: whoever comes next sees it was held.
+    expect(await ownerGenerations(other)).toEqual(new Map([['acme', 3]]));
+    const next = await tryLockTenant(other, 'acme', 'worker-2', 'take over');
+    await next?.release();
+    expect(await ownerGenerations(db.pool)).toEqual(new Map([['acme', 5]]));
   });
 });

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { OwnerLocks } from './reconcile.js';
+import type { Queryable } from './store-pg.js';
 
 /**
  * One writer per owner (a tenant slug, or `host:<name>`) across every reconciler process: a
@@ -107,6 +108,11 @@ export async function tryLockTenant(pool: PoolLike, tenant: string, holder: stri
       [tenant, holder, reason],
     );
     since = r.rows[0]?.since instanceof Date ? r.rows[0].since : new Date();
+    await client.query(
+      `INSERT INTO owner_generations (owner, generation) VALUES ($1, 1)
+       ON CONFLICT (owner) DO UPDATE SET generation = owner_generations.generation + 1`,
+      [tenant],
+    );
   } catch (error) {
     // Discarding the connection ends the session, and with it the advisory lock.
     giveBack(asError(error));
@@ -128,6 +134,8 @@ export async function tryLockTenant(pool: PoolLike, tenant: string, holder: stri
       if (lost.signal.aborted) return giveBack();
       try {
         await client.query('DELETE FROM reconciler_locks WHERE tenant = $1 AND backend_pid = pg_backend_pid()', [tenant]);
+        // Before the unlock: whoever takes it next sees the generation this holder left.
+        await client.query('UPDATE owner_generations SET generation = generation + 1 WHERE owner = $1', [tenant]);
         await client.query('SELECT pg_advisory_unlock($1::bigint)', [key]);
       } catch (error) {
         // The session is unusable; discarding it frees the lock all the same. Reported, not swallowed.
@@ -152,9 +160,21 @@ export async function lockHolders(db: { query(text: string): Promise<{ rows: Rec
   return r.rows.map((row) => ({ tenant: String(row.tenant), holder: String(row.holder), since: row.since as Date, reason: String(row.reason) }));
 }
 
+/**
+ * The owners' lock generations now (migrations/0006): of `owners`, or of every owner that was
+ * ever locked. An owner never locked is absent (generation 0).
+ */
+export async function ownerGenerations(db: Queryable, owners?: readonly string[]): Promise<Map<string, number>> {
+  const r =
+    owners === undefined
+      ? await db.query<{ owner: string; generation: string }>('SELECT owner, generation FROM owner_generations')
+      : await db.query<{ owner: string; generation: string }>('SELECT owner, generation FROM owner_generations WHERE owner = ANY($1::text[])', [owners]);
+  return new Map(r.rows.map((row) => [row.owner, Number(row.generation)]));
+}
+
 /** The owner locks of reconcile.ts, on a pool, for one process named `holder` (e.g. `reconciler@<hostname>:<pid>`). */
-export function pgOwnerLocks(pool: PoolLike, holder: string): OwnerLocks {
-  return { tryLock: (owner, reason) => tryLockTenant(pool, owner, holder, reason) };
+export function pgOwnerLocks(pool: PoolLike & Queryable, holder: string): OwnerLocks {
+  return { tryLock: (owner, reason) => tryLockTenant(pool, owner, holder, reason), generations: (owners) => ownerGenerations(pool, owners) };
 }
 
 function asError(error: unknown): Error {

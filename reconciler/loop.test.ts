@@ -28,6 +28,31 @@ describe('startLoop', () => {
     await loop.done;
   });
 
+  it('starts the next pass as soon as the current one ends when kicked or main moved during it, not a poll later', async () => {
+    const ac = new AbortController();
+    let head = 'a';
+    const starts: number[] = [];
+    let during: (() => void) | null = null;
+    const pass = async () => {
+      starts.push(Date.now());
+      during?.();
+      during = null;
+      await new Promise((r) => setTimeout(r, 50));
+      return { requeueAfterMs: null };
+    };
+    const loop = startLoop({ head: () => Promise.resolve(head), pass }, { ...opts(ac.signal), pollMs: 60_000 });
+    await until(() => starts.length === 1);
+    during = () => loop.kick();
+    loop.kick();
+    await until(() => starts.length === 3, 1_000);
+    during = () => (head = 'b');
+    loop.kick();
+    await until(() => starts.length === 5, 1_000);
+    ac.abort();
+    await loop.done;
+    expect(starts).toHaveLength(5);
+  });
+
   it('comes back sooner when an owner asked to be requeued, and survives a failing pass', async () => {
     const ac = new AbortController();
     let passes = 0;

@@ -67,6 +67,9 @@ export function startLoop(deps: LoopDeps, opts: LoopOptions): { kick(): void; do
           opts.log.warn({ err: (error as Error).message, retryInMs: wait }, 'reconcile pass failed');
         }
         nextPassAt = Date.now() + wait;
+        // Straight back to the check: a kick or a new head during the pass (a customer who paid
+        // meanwhile) starts the next pass now, not after a poll interval.
+        continue;
       }
       if (!opts.signal.aborted) await sleep(Math.max(0, Math.min(opts.pollMs, nextPassAt - Date.now())));
     }

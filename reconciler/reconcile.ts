@@ -17,6 +17,11 @@ import type { Journal, Notifier, StatusStore } from './store.js';
 export interface OwnerLocks {
   /** Null when another process holds it. `signal` aborts if the lock is lost (its connection died). */
   tryLock(owner: string, reason: string): Promise<{ release(): Promise<void>; readonly signal?: AbortSignal } | null>;
+  /**
+   * Each owner's lock generation (+1 on take, +1 on release; absent = 0), of `owners` or of all.
+   * Without it every owner's turn observes its host again once its lock is held.
+   */
+  generations?(owners?: readonly string[]): Promise<ReadonlyMap<string, number>>;
 }
 
 export interface ReconcilerSettings {
@@ -58,6 +63,15 @@ export interface PassReport {
   readonly revision: string;
   readonly plan: Plan;
   readonly owners: readonly OwnerOutcome[];
+  /** Where the pass's time went (ms): loading main, deriving and observing, the owners' turns. */
+  readonly timings: PassTimings;
+}
+
+export interface PassTimings {
+  readonly loadMs: number;
+  readonly desiredMs: number;
+  readonly observeMs: number;
+  readonly applyMs: number;
 }
 
 /** The soonest any owner asked to be looked at again. */
@@ -76,15 +90,27 @@ export class FleetInvalidError extends StalledError {}
  * stops the others.
  */
 export async function reconcilePass(deps: ReconcilerDeps, opts: { only?: string; dryRun?: boolean; hooks?: ApplyHooks } = {}): Promise<PassReport> {
+  const began = performance.now();
   const revision = await deps.fleet.head('main');
   if (revision === null) throw new FleetInvalidError('NoMain', 'the fleet repo has no main branch');
   const loaded = await loadRevision(deps.fleet, revision);
   if (!loaded.ok) throw new FleetInvalidError('InvalidFleet', `main (${revision.slice(0, 12)}) does not validate: ${loaded.issues.length} problems (run buckfleet validate)`);
   const fleet = loaded.fleet;
+  const loadedAt = performance.now();
   const desired = desiredState(fleet, await deps.modules.runtimes(fleet), deps.steps.now().toISOString(), { networkMode: deps.settings.networkMode });
+  const derivedAt = performance.now();
+  // Read before looking: a lock taken after this moment shows in an owner's generation.
+  const generations = (await deps.locks.generations?.()) ?? null;
   const observed = await observe(deps, fleet.config.name);
   const full = plan(desired, observed, { pruneLimit: deps.settings.pruneLimit });
-  if (opts.dryRun) return { revision, plan: full, owners: [] };
+  const plannedAt = performance.now();
+  const timings = (appliedAt: number): PassTimings => ({
+    loadMs: Math.round(loadedAt - began),
+    desiredMs: Math.round(derivedAt - loadedAt),
+    observeMs: Math.round(plannedAt - derivedAt),
+    applyMs: Math.round(appliedAt - plannedAt),
+  });
+  if (opts.dryRun) return { revision, plan: full, owners: [], timings: timings(plannedAt) };
 
   const owners = ownersOf(full, desired, opts.only);
   const doneInPass = new Set<string>();
@@ -96,13 +122,13 @@ export async function reconcilePass(deps: ReconcilerDeps, opts: { only?: string;
       if (opts.hooks?.stopping?.aborted) return Promise.resolve({ owner, status: 'locked', applied: [], error: null, requeueAfterMs: null });
       const host = desired.tenants.get(owner)?.host.key ?? owner;
       const limit = perHost.get(host) ?? perHost.set(host, new Semaphore(deps.settings.concurrency.perHost)).get(host)!;
-      return limit.runExclusive(() => reconcileOwner(deps, fleet, desired, observed, revision, owner, doneInPass, opts.hooks ?? {}));
+      return limit.runExclusive(() => reconcileOwner(deps, fleet, desired, { observed, generations }, revision, owner, doneInPass, opts.hooks ?? {}));
     });
   // Every owner of a phase ends its turn (lock released, step journaled if the journal can be
   // written) before the pass fails: a rejection must not leave owners running behind the next pass.
   const hostsFirst = await allOwners(owners.filter((o) => o.startsWith('host:')).map(run));
   const tenants = await allOwners(owners.filter((o) => !o.startsWith('host:')).map(run));
-  return { revision, plan: full, owners: [...hostsFirst, ...tenants] };
+  return { revision, plan: full, owners: [...hostsFirst, ...tenants], timings: timings(performance.now()) };
 }
 
 /**
@@ -147,11 +173,32 @@ function ownersOf(p: Plan, desired: DesiredState, only: string | undefined): str
   return [...all].filter((o) => o === only || (host?.startsWith('host:') === true && o === host)).sort();
 }
 
+/** The pass's look at the world, and the owners' lock generations read just before it. */
+interface PassObservation {
+  readonly observed: Observed;
+  readonly generations: ReadonlyMap<string, number> | null;
+}
+
+/**
+ * Whether the pass's observation still holds for `owner` now that its lock is held: nobody held
+ * the owner's lock when the pass looked (even generation) and nobody took it since but us (+1),
+ * and the shared host it stands on was not touched either (its host owner's turn in this very
+ * pass, or another process, would have moved that generation).
+ */
+async function untouchedSinceObserved(deps: ReconcilerDeps, pass: PassObservation, owner: string, hostOwner: string | null): Promise<boolean> {
+  if (pass.generations === null || !deps.locks.generations) return false;
+  const then = (o: string) => pass.generations?.get(o) ?? 0;
+  const related = hostOwner === null ? [owner] : [owner, hostOwner];
+  if (related.some((o) => then(o) % 2 !== 0)) return false;
+  const now = await deps.locks.generations(related);
+  return (now.get(owner) ?? 0) === then(owner) + 1 && (hostOwner === null || (now.get(hostOwner) ?? 0) === then(hostOwner));
+}
+
 async function reconcileOwner(
   deps: ReconcilerDeps,
   fleet: Fleet,
   desired: DesiredState,
-  observed: Observed,
+  pass: PassObservation,
   revision: string,
   owner: string,
   doneInPass: Set<string>,
@@ -160,14 +207,20 @@ async function reconcileOwner(
   const lock = await deps.locks.tryLock(owner, `reconcile ${revision.slice(0, 12)}`);
   if (lock === null) return { owner, status: 'locked', applied: [], error: null, requeueAfterMs: null };
   try {
-    // Re-observe what this owner touches now that the lock is held: another process may have
-    // just done the work, and then there is nothing left to do.
-    const scope = new Set<string>([...observed.hosts.keys()].filter((k) => k === owner || observed.hosts.get(k)?.stacks.has(`bf-${owner}`)));
+    const observed = pass.observed;
     const host = desired.tenants.get(owner)?.host.key;
-    if (host) scope.add(host);
-    if (owner.startsWith('host:')) scope.add(owner);
-    // Only this owner's database: reading every tenant's for every owner made a pass N² connections.
-    const fresh = await observe(deps, fleet.config.name, scope, new Set(owner.startsWith('host:') ? [] : [owner]));
+    const hostOwner = host?.startsWith('host:') === true ? host : null;
+    // Re-observe what this owner touches now that the lock is held, unless nobody touched it
+    // since the pass looked: another process may have just done the work, and then there is
+    // nothing left to do.
+    let fresh = observed;
+    if (!(await untouchedSinceObserved(deps, pass, owner, hostOwner))) {
+      const scope = new Set<string>([...observed.hosts.keys()].filter((k) => k === owner || observed.hosts.get(k)?.stacks.has(`bf-${owner}`)));
+      if (host) scope.add(host);
+      if (owner.startsWith('host:')) scope.add(owner);
+      // Only this owner's database: reading every tenant's for every owner made a pass N² connections.
+      fresh = await observe(deps, fleet.config.name, scope, new Set(owner.startsWith('host:') ? [] : [owner]));
+    }
     const p = plan(desired, fresh, { pruneLimit: deps.settings.pruneLimit });
     const actions = p.actions.filter((a) => a.owner === owner);
     const problem = p.problems.get(owner);

@@ -17,6 +17,7 @@ const CONTROL_TABLES = [
   'manual_payments',
   'orders',
   'outbox',
+  'owner_generations',
   'pgmigrations',
   'processed_events',
   'progress_messages',
@@ -29,7 +30,7 @@ const CONTROL_TABLES = [
   'tenant_operations',
   'tenant_status',
 ];
-const MIGRATIONS = ['0001_control_schema', '0002_billing', '0003_bot', '0004_outbox_delivery', '0005_rollouts'];
+const MIGRATIONS = ['0001_control_schema', '0002_billing', '0003_bot', '0004_outbox_delivery', '0005_rollouts', '0006_owner_generations'];
 
 const tables = async (pool: pg.Pool) =>
   (await pool.query<{ t: string }>(`select tablename as t from pg_tables where schemaname = 'public' order by 1`)).rows.map((r) => r.t);

@@ -18,6 +18,24 @@ describeWithHosts('reconciler end to end: two tenants from nothing, then install
     return h;
   };
   const pass = async () => reconcilePass((await world.reconciler()).deps);
+  /**
+   * A pass that counts how often the tenant databases are looked at: once for the pass, once more
+   * for each owner whose turn had to look again. `meanwhile` runs as an owner's lock is asked for.
+   */
+  const countingPass = async (meanwhile: (owner: string) => Promise<void> = () => Promise.resolve()) => {
+    const deps = (await world.reconciler()).deps;
+    let looks = 0;
+    const tenantDb = new Proxy(deps.tenantDb, {
+      get(target, key) {
+        const value: unknown = Reflect.get(target, key, target);
+        if (key === 'observe') looks += 1;
+        return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
+      },
+    });
+    const locks = { ...deps.locks, tryLock: async (owner: string, reason: string) => (await meanwhile(owner), deps.locks.tryLock(owner, reason)) };
+    const report = await reconcilePass({ ...deps, tenantDb, locks });
+    return { report, looks };
+  };
   const change = (input: Parameters<typeof submitChange>[1]) => submitChange({ repo: world.repo.repo, prs: world.repo.repo, now: () => new Date() }, input);
   const cli = { type: 'cli', user: 'e2e' } as const;
 
@@ -48,14 +66,20 @@ describeWithHosts('reconciler end to end: two tenants from nothing, then install
     // A second pass finds nothing to do.
     const again = await pass();
     expect(again.plan.actions).toEqual([]);
+    // Where the time went: the deploying pass spent it in the owners' turns, the idle one observing.
+    expect(report.timings.applyMs).toBeGreaterThan(report.timings.observeMs);
+    expect(again.timings.observeMs).toBeGreaterThan(0);
+    expect(again.timings.applyMs).toBeLessThan(report.timings.applyMs);
   }, 240_000);
 
   it('installs a module: the stack gains it, its migration runs, core is untouched', async () => {
     const host = hostOf('bf-host-shared-1');
     const [core] = await containers(host, `bf-${shared}`);
     expect((await change({ id: 'install-welcome', kind: 'module.install', requestedBy: cli, slug: shared, module: 'welcome' })).status).toBe('merged');
-    const report = await pass();
+    const { report, looks } = await countingPass();
     expect(report.owners.find((o) => o.owner === shared)?.status).toBe('ready');
+    // Nobody took the tenant's lock since the pass looked: its turn planned on that look.
+    expect(looks).toBe(1);
     const after = await containers(host, `bf-${shared}`);
     expect(after.map((c) => `${c.service}:${c.running}`)).toEqual(['core:true', 'welcome:true']);
     expect(after[0]?.id).toBe(core?.id);
@@ -65,7 +89,14 @@ describeWithHosts('reconciler end to end: two tenants from nothing, then install
   it('suspends a tenant (stack stopped, data kept) and resumes it', async () => {
     const host = hostOf(`bf-${dedicated}`);
     await change({ id: 'suspend-dedi', kind: 'tenant.suspend', requestedBy: cli, slug: dedicated, reason: 'unpaid' });
-    await pass();
+    // Another process has the tenant's lock for a moment after this pass looked: the turn looks again.
+    const other = (await world.reconciler()).deps.locks;
+    const { looks } = await countingPass(async (owner) => {
+      if (owner !== dedicated) return;
+      const held = await other.tryLock(owner, 'another process');
+      await held?.release();
+    });
+    expect(looks).toBe(2);
     expect((await containers(host, `bf-${dedicated}`)).map((c) => c.running)).toEqual([false]);
     expect(await tenantTables(dedicated)).toEqual(['bot_users', 'buckfleet_migrations']);
     await change({ id: 'resume-dedi', kind: 'tenant.resume', requestedBy: cli, slug: dedicated, reason: 'paid' });
