@@ -13,6 +13,7 @@ import {
   type ObservedStack,
   type TenantDatabase,
 } from '../reconciler/ports.js';
+import { TransientError } from '../reconciler/errors.js';
 import type { HostKeyStore } from '../reconciler/store.js';
 import { BENCH_CATALOG } from './fleet-generator.js';
 
@@ -93,7 +94,11 @@ export function converged(desired: DesiredState): ObserveDeps {
   };
   const runtime: HostRuntime = {
     ready: (target: HostTarget) => Promise.resolve(byAddress.has(target.address)),
-    listStacks: (target: HostTarget) => Promise.resolve(byAddress.get(target.address) ?? []),
+    // As over SSH: a host that is not there does not list anything.
+    listStacks: (target: HostTarget) => {
+      const stacks = byAddress.get(target.address);
+      return stacks ? Promise.resolve(stacks) : Promise.reject(new TransientError('HostUnreachable', `${target.address} does not answer`));
+    },
     writeStack: () => readOnly('writeStack'),
     up: () => readOnly('up'),
     restart: () => readOnly('restart'),

@@ -48,13 +48,14 @@ async function lookAtHost(deps: ObserveDeps, key: string, address: string | null
   const hostKey = await deps.hostKeys.get(key);
   if (address === null || hostKey === null) return { reachable: false, stacks: new Map() };
   const target = { address, port: deps.sshPort, user: deps.sshUser, hostKey };
-  if (!(await deps.runtime.ready(target))) return { reachable: false, stacks: new Map() };
+  // One command, not a readiness check and then the list: a host whose docker lists its
+  // containers is ready. Each SSH session is a handshake and a login, seconds on a slow link.
   try {
     const stacks = await deps.runtime.listStacks(target);
     return { reachable: true, stacks: new Map(stacks.map((s) => [s.project, s])) };
   } catch (error) {
-    // Gone between the two calls (cut off, docker restarting): unreachable for this pass, like a
-    // host that did not answer; anything a person must fix (a changed host key) still throws.
+    // Not answering (booting, cut off) or answering without a working docker: unreachable for
+    // this pass; anything a person must fix (a changed host key, a refused login) still throws.
     if (error instanceof TransientError) return { reachable: false, stacks: new Map() };
     throw error;
   }
