@@ -30,7 +30,7 @@ it('writes an sshd config that listens on the host address only and points sessi
     'UsePAM no',
     'StrictModes no',
     'PidFile /t/sshd.pid',
-    'SetEnv DOCKER_HOST=unix:///t/docker.sock',
+    'SetEnv DOCKER_HOST=unix:///t/docker.sock SHLVL=1',
     '',
   ]);
 });
