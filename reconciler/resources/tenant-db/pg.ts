@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { Semaphore } from 'async-mutex';
 import pg from 'pg';
 import { slugOfDatabase } from '../../../fleet/names.js';
 import { Slug } from '../../../fleet/schema/common.js';
@@ -9,6 +10,9 @@ import { clientConfig, defaultTls, describeServer, parseServerUrl, tenantUrl, ty
 import { dumpCommand, runDump } from './dump.js';
 import { classify, InvalidTenantSlugError, scrub, sqlState, TenantDbOwnedElsewhereError, TenantMigrationError, type TenantDbStep } from './errors.js';
 import { scramVerifier } from './password.js';
+
+/** Tenant databases read at once by `observe`, one connection each. */
+const OBSERVE_CONNECTIONS = 8;
 
 export interface PgTenantDatabaseOptions {
   /** `require` unless the server is on loopback (`defaultTls`). */
@@ -44,15 +48,25 @@ export class PgTenantDatabase implements TenantDatabase {
       databases: await names(c, sql.listDatabases(fleet)),
       roles: await names(c, sql.listRoles(fleet)),
     }));
-    const result = new Map<string, ObservedDatabase>();
-    for (const name of new Set([...databases, ...roles])) {
+    const databaseSet = new Set(databases);
+    const roleSet = new Set(roles);
+    const found = [...new Set([...databases, ...roles])].flatMap((name) => {
       const slug = slugOfDatabase(name);
-      if (slug === null || (only !== undefined && !only.has(slug))) continue;
-      const databaseExists = databases.includes(name);
-      const migrations = databaseExists ? await this.appliedAsAdmin(slug, name) : [];
-      result.set(slug, { database: name, role: name, databaseExists, roleExists: roles.includes(name), migrations });
-    }
-    return result;
+      return slug === null || (only !== undefined && !only.has(slug)) ? [] : [{ slug, name }];
+    });
+    // Each database's migrations need a connection of their own: a few at once, not one after
+    // another (a pass over thousands of tenants), nor all at once (the server's max_connections).
+    const limit = new Semaphore(OBSERVE_CONNECTIONS);
+    const entries = await Promise.all(
+      found.map(({ slug, name }) =>
+        limit.runExclusive(async (): Promise<[string, ObservedDatabase]> => {
+          const databaseExists = databaseSet.has(name);
+          const migrations = databaseExists ? await this.appliedAsAdmin(slug, name) : [];
+          return [slug, { database: name, role: name, databaseExists, roleExists: roleSet.has(name), migrations }];
+        }),
+      ),
+    );
+    return new Map(entries);
   }
 
   async ensure(fleet: string, slug: string, password: string): Promise<void> {
