@@ -15,7 +15,8 @@ import { BENCH_NOW } from './fleet-generator.js';
  * is its own: the steps of `reconcilePass` with `dryRun` (reconciler/reconcile.ts), timed one by
  * one, twice. The COLD pass is the first in a fresh process (every manifest read and validated);
  * the WARM pass is the next one in the same process with nothing changed (the reconciler loop's
- * usual pass: one `ls-tree`, every manifest answered by the cache of validated manifests).
+ * usual pass: main did not move, so its load is the last one); the CHANGED pass follows a commit
+ * of one file (one `ls-tree`, one blob read, every other manifest answered by the cache).
  * Prints one JSON line. Usage: tsx bench/plan-run.ts <bare fleet repo>
  */
 
@@ -49,16 +50,20 @@ export interface PlanRunResult {
   readonly tenants: number;
   readonly cold: PassResult;
   readonly warm: PassResult;
+  /** The pass after a one-file commit that changes nothing in the world. */
+  readonly changed: PassResult;
 }
 
 const mb = (bytes: number) => Math.round((bytes / 1024 / 1024) * 10) / 10;
 const round = (ms: number) => Math.round(ms * 10) / 10;
 const settings = { networkMode: 'bridge' } as const;
 
-async function pass(repo: LocalFleetRepo, cache: ManifestCache, world: (d: Parameters<typeof converged>[0]) => ObserveDeps, opened: number): Promise<PassResult & { tenants: number }> {
+type World = (desired: () => Promise<Parameters<typeof converged>[0]>) => Promise<ObserveDeps>;
+
+async function pass(repo: LocalFleetRepo, cache: ManifestCache, world: World, opened: number, at?: string): Promise<PassResult & { tenants: number }> {
   const t0 = performance.now();
   const c0 = process.cpuUsage();
-  const revision = await repo.head('main');
+  const revision = at ?? (await repo.head('main'));
   if (revision === null) throw new Error(`${repo.gitDir} has no main`);
   const { result: loaded, stats } = await loadTree(cache, repo, revision);
   if (!loaded.ok) throw new Error(`the generated fleet does not validate:\n${loaded.issues.slice(0, 10).map(formatIssue).join('\n')}`);
@@ -67,7 +72,9 @@ async function pass(repo: LocalFleetRepo, cache: ManifestCache, world: (d: Param
   const loadCpu = process.cpuUsage(c0);
   const rssAfterLoad = process.memoryUsage().rss;
   // The world, outside the timings: what the fakes report was put there before the pass began.
-  const deps = world(desiredState(fleet, await benchModules.runtimes(fleet), BENCH_NOW, settings));
+  // Built once, in the first pass: a desired state computed only to be dropped would count in
+  // the next pass's peak RSS.
+  const deps = await world(async () => desiredState(fleet, await benchModules.runtimes(fleet), BENCH_NOW, settings));
 
   const t3 = performance.now();
   const c3 = process.cpuUsage();
@@ -114,11 +121,28 @@ async function main(gitDir: string): Promise<PlanRunResult> {
   const cache = new ManifestCache();
   // One converged world for both passes, built after the cold load (as before: outside the clock).
   let built: ObserveDeps | null = null;
-  const world = (desired: Parameters<typeof converged>[0]) => (built ??= converged(desired));
+  const world: World = async (desired) => (built ??= converged(await desired()));
   const { tenants, ...cold } = await pass(repo, cache, world, opened);
   const { tenants: again, ...warm } = await pass(repo, cache, world, 0);
   if (again !== tenants) throw new Error(`the warm pass saw ${again} tenants, the cold one ${tenants}`);
-  return { tenants, cold, warm };
+  // A merge of one file that changes nothing in the world (a shared host's capacity), on a side
+  // branch so the repo stays as generated for the next run: the pass after it reads that blob
+  // and takes the rest from the cache.
+  const changedAt = await commitOneFile(repo);
+  const { tenants: after, ...changed } = await pass(repo, cache, world, 0, changedAt);
+  if (after !== tenants) throw new Error(`the pass after a one-file commit saw ${after} tenants, the cold one ${tenants}`);
+  return { tenants, cold, warm, changed };
+}
+
+async function commitOneFile(repo: LocalFleetRepo): Promise<string> {
+  const head = await repo.head('main');
+  if (head === null) throw new Error(`${repo.gitDir} has no main`);
+  const host = (await repo.listTree(head)).blobs.find((b) => /^hosts\/[^/]+\.yaml$/.test(b.path));
+  if (!host) throw new Error('the generated fleet has no host file');
+  const text = (await repo.readBlobs([host.sha])).get(host.sha) ?? '';
+  const content = text.replace(/^capacity: (\d+)$/m, (_, n: string) => `capacity: ${Number(n) + 1}`);
+  if (content === text) throw new Error(`${host.path} has no capacity line`);
+  return repo.commit({ branch: `bench-one-file-${process.pid}`, parent: head, edits: [{ path: host.path, content }], message: 'capacity + 1\n', expect: 'absent' });
 }
 
 const gitDir = process.argv[2];

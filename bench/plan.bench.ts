@@ -28,7 +28,7 @@ function flag(name: string): string | undefined {
 const sizes = flag('--sizes')?.split(',').map(Number) ?? (process.argv.includes('--full') ? [1_000, 10_000, 100_000] : [1_000, 10_000]);
 const runs = Number(flag('--runs') ?? 3);
 
-type PassName = 'cold' | 'warm';
+type PassName = 'cold' | 'warm' | 'changed';
 
 interface SizeResult extends PassResult {
   readonly tenants: number;
@@ -56,7 +56,7 @@ async function measure(n: number, root: string): Promise<SizeResult[]> {
     results.push(JSON.parse(stdout.trim().split('\n').pop() ?? '') as PlanRunResult);
   }
   // Each pass its own median run by total; peak RSS the largest of the runs at the end of that pass.
-  return (['cold', 'warm'] as const).map((pass) => {
+  return (['cold', 'warm', 'changed'] as const).map((pass) => {
     const passes = results.map((r) => r[pass]);
     const median = [...passes].sort((a, b) => a.totalMs - b.totalMs)[Math.floor(passes.length / 2)]!;
     return {
@@ -120,7 +120,7 @@ async function main(): Promise<void> {
     await rm(root, { recursive: true, force: true });
   }
   console.log(table(rows));
-  console.log('\ncold: first pass in a fresh process; warm: the next pass in the same process, nothing changed.');
+  console.log('\ncold: first pass in a fresh process; warm: the next pass in the same process, nothing changed; changed: the pass after a one-file commit.');
   console.log('load = git read + validate; plan = desiredState + plan; each figure the median run by total, peak RSS the largest of the runs.');
   for (const r of rows) {
     console.log(
@@ -128,7 +128,7 @@ async function main(): Promise<void> {
     );
   }
   console.log('');
-  const verdicts = { cold: verdictsOf(rows, 'cold'), warm: verdictsOf(rows, 'warm') };
+  const verdicts = { cold: verdictsOf(rows, 'cold'), warm: verdictsOf(rows, 'warm'), changed: verdictsOf(rows, 'changed') };
   const date = new Date().toISOString().slice(0, 10);
   const out = join(here, 'results', `plan-${date}.json`);
   await mkdir(dirname(out), { recursive: true });

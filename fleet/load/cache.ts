@@ -45,6 +45,17 @@ const keyOf = (b: TreeBlob): string => `${b.sha}\0${b.path}`;
  */
 export class ManifestCache {
   private readonly entries = new Map<string, Located<unknown>>();
+  private last: { readonly commit: string; readonly result: LoadResult; readonly manifests: number } | null = null;
+
+  /** The result of the last load, if it was of `commit`. */
+  lastLoad(commit: string): { readonly result: LoadResult; readonly manifests: number } | null {
+    return this.last?.commit === commit ? this.last : null;
+  }
+
+  /** Keeps `result` as the load of `commit` (a commit's tree never changes, so neither does its load). */
+  remember(commit: string, result: LoadResult, manifests: number): void {
+    this.last = { commit, result, manifests };
+  }
 
   get size(): number {
     return this.entries.size;

@@ -44,10 +44,11 @@ describe('loadTree through a real git repo', () => {
     // README.md is no manifest: never read.
     expect(blobReads.flat()).toHaveLength(manifests);
 
+    // The same commit again: the last load as it was, not even a listing.
     const warm = await loadTree(cache, source(), head);
-    expect(warm.stats).toMatchObject({ validated: 0, reused: manifests, read: 0 });
+    expect(warm.stats).toMatchObject({ validated: 0, reused: manifests, read: 0, unchanged: true });
     expect(blobReads).toHaveLength(1);
-    expect(warm.result).toEqual(cold.result);
+    expect(warm.result).toBe(cold.result);
 
     const path = hostFile(SHARED_HOST);
     const text = (validFleetFiles().get(path) ?? '').replace(/capacity: \d+/, 'capacity: 9');
@@ -55,6 +56,11 @@ describe('loadTree through a real git repo', () => {
     const after = await loadTree(cache, source(), next);
     expect(after.stats).toMatchObject({ validated: 1, reused: manifests - 1, read: 1, evicted: 1 });
     expect(after.result.ok && after.result.fleet.hosts.get(SHARED_HOST)?.capacity).toBe(9);
+    // Back to the first commit: another tree than the last load's, so through the cache (the
+    // host file's old blob was evicted: read again), not the memo.
+    const back = await loadTree(cache, source(), head);
+    expect(back.stats).toMatchObject({ validated: 1, reused: manifests - 1, read: 1, unchanged: false });
+    expect(back.result).toEqual(cold.result);
   });
 
   it('reads blobs by sha exactly as the full read does', async () => {

@@ -15,6 +15,8 @@ export interface TreeLoadStats extends CacheLoadStats {
   readonly listMs: number;
   readonly readMs: number;
   readonly validateMs: number;
+  /** The same commit as the cache's last load: its result as it was, nothing listed or read. */
+  readonly unchanged: boolean;
 }
 
 /**
@@ -22,6 +24,9 @@ export interface TreeLoadStats extends CacheLoadStats {
  * over an unchanged tree is one `ls-tree` and no `cat-file` at all.
  */
 export async function loadTree(cache: ManifestCache, source: TreeSource, commit: string): Promise<{ result: LoadResult; stats: TreeLoadStats }> {
+  // A commit never changes: the loop's pass over a main that did not move lists and builds nothing.
+  const same = cache.lastLoad(commit);
+  if (same !== null) return { result: same.result, stats: { validated: 0, reused: same.manifests, evicted: 0, read: 0, listMs: 0, readMs: 0, validateMs: 0, unchanged: true } };
   const t0 = performance.now();
   const listing = await source.listTree(commit);
   const t1 = performance.now();
@@ -37,6 +42,7 @@ export async function loadTree(cache: ManifestCache, source: TreeSource, commit:
   }
   const t2 = performance.now();
   const { result, stats } = cache.load(listing, texts);
+  cache.remember(commit, result, stats.validated + stats.reused);
   const t3 = performance.now();
-  return { result, stats: { ...stats, read: texts.size, listMs: t1 - t0, readMs: t2 - t1, validateMs: t3 - t2 } };
+  return { result, stats: { ...stats, read: texts.size, listMs: t1 - t0, readMs: t2 - t1, validateMs: t3 - t2, unchanged: false } };
 }
