@@ -4,7 +4,8 @@ import { afterAll, beforeAll, it } from 'vitest';
 import { containers } from '../test/e2e/assertions.js';
 import { describeWithHosts, docker } from '../test/hosts/index.js';
 import { type MeetingPoint, startMeetingPoint } from '../test/hosts/meeting-point.js';
-import { importModuleImage, relayToHost } from '../test/images/module-image.js';
+import type { Relay } from '../test/hosts/relay.js';
+import { importModuleImage } from '../test/images/module-image.js';
 import { startTelegramEmulator, type TelegramEmulator } from '../test/telegram/emulator.js';
 import { TestUser } from '../test/telegram/user.js';
 import { type DeployScenario, SCENARIOS } from './deploy-scenarios.js';
@@ -25,7 +26,7 @@ const VERSION = '1.1.0';
 describeWithHosts(`deploy benchmark: ${scenario?.id ?? '(no BENCH_SCENARIO)'}`, () => {
   let emulator: TelegramEmulator;
   let meeting: MeetingPoint;
-  let relay: Awaited<ReturnType<typeof relayToHost>>;
+  let relay: Relay;
   let modules: Awaited<ReturnType<typeof referenceModulesDir>>;
   let pw: PurchaseWorld;
   let slug = '';
@@ -34,7 +35,7 @@ describeWithHosts(`deploy benchmark: ${scenario?.id ?? '(no BENCH_SCENARIO)'}`, 
     if (!scenario) throw new Error(`BENCH_SCENARIO must be one of ${SCENARIOS.map((s) => s.id).join(', ')}`);
     emulator = await startTelegramEmulator(OWN_BOT);
     meeting = startMeetingPoint();
-    relay = await relayToHost({ address: meeting.address.replace(/\.1$/, '.2') }, Number(new URL(emulator.apiRoot).port));
+    relay = await meeting.relay(Number(new URL(emulator.apiRoot).port));
     modules = await referenceModulesDir(`http://${relay.address}:${relay.port}`);
     pw = await startPurchaseWorld({
       emulator,

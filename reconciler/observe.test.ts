@@ -33,7 +33,7 @@ function world(answers: Record<string, () => Promise<ObservedStack[]>>, droplets
     cloud: { listDroplets: () => Promise.resolve([...droplets]), createDroplet: unused('createDroplet'), getDroplet: unused('getDroplet'), deleteDroplet: unused('deleteDroplet') },
     runtime,
     tenantDb: {
-      observe: () => Promise.resolve(new Map()),
+      observe: (_fleet: string, only?: ReadonlySet<string>) => (calls.push(`databases ${only ? [...only].join(',') : '(all)'}`), Promise.resolve(new Map())),
       ensure: unused('ensure'),
       migrate: unused('migrate'),
       dump: () => {
@@ -56,9 +56,17 @@ describe('observe', () => {
   it('looks at each active host with one command (its stacks), none for a droplet still booting', async () => {
     const { deps, calls } = world({ '192.0.2.1': () => Promise.resolve([stack]) }, [droplet(1, 'one', '192.0.2.1'), droplet(2, 'two', null)]);
     const observed = await observe(deps, 'acme');
-    expect(calls).toEqual(['listStacks 192.0.2.1']);
+    expect(calls.sort()).toEqual(['databases (all)', 'listStacks 192.0.2.1']);
     expect(observed.hosts.get('host:one')).toMatchObject({ reachable: true, stacks: new Map([['bf-alpha', stack]]) });
     expect(observed.hosts.get('host:two')).toMatchObject({ reachable: false });
+  });
+
+  it('looks only at the hosts and tenant databases of a scope', async () => {
+    const { deps, calls } = world({}, [droplet(1, 'one', '192.0.2.1'), droplet(2, 'two', '192.0.2.2')]);
+    const observed = await observe(deps, 'acme', { hosts: new Set(['host:two']), tenants: new Set(['alpha']) });
+    expect(calls.sort()).toEqual(['databases alpha', 'listStacks 192.0.2.2']);
+    expect([...observed.hosts.keys()]).toEqual(['host:two']);
+    expect([...observed.droplets.keys()].sort()).toEqual(['host:one', 'host:two']);
   });
 
   it('records a host that does not answer (or whose docker does not) as unreachable, and throws what a person must fix', async () => {

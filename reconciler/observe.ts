@@ -16,13 +16,19 @@ export interface ObserveDeps {
   readonly hostConcurrency: number;
 }
 
+/** What one owner's turn looks at again: its hosts (by host key) and its tenants' databases. */
+export interface ObserveScope {
+  readonly hosts?: ReadonlySet<string>;
+  readonly tenants?: ReadonlySet<string>;
+}
+
 /**
  * Looks at the world, read-only: `fleet`'s droplets (by its tag) and tenant databases, and the compose
- * projects on every host that answers (or only on `hostScope`; the databases of `tenantScope`
- * only, when given). Returns plain data; an
+ * projects on every host that answers (within `scope`, when given). Returns plain data; an
  * unreachable host is recorded as such, not thrown, so one dead host never blinds the others.
  */
-export async function observe(deps: ObserveDeps, fleet: string, hostScope?: ReadonlySet<string>, tenantScope?: ReadonlySet<string>): Promise<Observed> {
+export async function observe(deps: ObserveDeps, fleet: string, scope: ObserveScope = {}): Promise<Observed> {
+  const { hosts: hostScope, tenants: tenantScope } = scope;
   const [droplets, dbs] = await Promise.all([deps.cloud.listDroplets(fleetTag(fleet)), deps.tenantDb.observe(fleet, tenantScope)]);
   const byHost = dropletsByHost(droplets);
   const databases = new Map<string, ObservedDatabase>();

@@ -215,11 +215,11 @@ async function reconcileOwner(
     // nothing left to do.
     let fresh = observed;
     if (!(await untouchedSinceObserved(deps, pass, owner, hostOwner))) {
-      const scope = new Set<string>([...observed.hosts.keys()].filter((k) => k === owner || observed.hosts.get(k)?.stacks.has(`bf-${owner}`)));
-      if (host) scope.add(host);
-      if (owner.startsWith('host:')) scope.add(owner);
+      const hosts = new Set<string>([...observed.hosts.keys()].filter((k) => k === owner || observed.hosts.get(k)?.stacks.has(`bf-${owner}`)));
+      if (host) hosts.add(host);
+      if (owner.startsWith('host:')) hosts.add(owner);
       // Only this owner's database: reading every tenant's for every owner made a pass N² connections.
-      fresh = await observe(deps, fleet.config.name, scope, new Set(owner.startsWith('host:') ? [] : [owner]));
+      fresh = await observe(deps, fleet.config.name, { hosts, tenants: new Set(owner.startsWith('host:') ? [] : [owner]) });
     }
     const p = plan(desired, fresh, { pruneLimit: deps.settings.pruneLimit });
     const actions = p.actions.filter((a) => a.owner === owner);
