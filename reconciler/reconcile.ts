@@ -112,6 +112,7 @@ export async function reconcilePass(deps: ReconcilerDeps, opts: { only?: string;
   });
   if (opts.dryRun) return { revision, plan: full, owners: [], timings: timings(plannedAt) };
 
+  const passObservation: PassObservation = { observed, generations, hostsOfProject: hostsByProject(observed) };
   const owners = ownersOf(full, desired, opts.only);
   const doneInPass = new Set<string>();
   const global = new Semaphore(deps.settings.concurrency.global);
@@ -122,7 +123,7 @@ export async function reconcilePass(deps: ReconcilerDeps, opts: { only?: string;
       if (opts.hooks?.stopping?.aborted) return Promise.resolve({ owner, status: 'locked', applied: [], error: null, requeueAfterMs: null });
       const host = desired.tenants.get(owner)?.host.key ?? owner;
       const limit = perHost.get(host) ?? perHost.set(host, new Semaphore(deps.settings.concurrency.perHost)).get(host)!;
-      return limit.runExclusive(() => reconcileOwner(deps, fleet, desired, { observed, generations }, revision, owner, doneInPass, opts.hooks ?? {}));
+      return limit.runExclusive(() => reconcileOwner(deps, fleet, desired, passObservation, revision, owner, doneInPass, opts.hooks ?? {}));
     });
   // Every owner of a phase ends its turn (lock released, step journaled if the journal can be
   // written) before the pass fails: a rejection must not leave owners running behind the next pass.
@@ -177,21 +178,29 @@ function ownersOf(p: Plan, desired: DesiredState, only: string | undefined): str
 interface PassObservation {
   readonly observed: Observed;
   readonly generations: ReadonlyMap<string, number> | null;
+  /** The hosts each compose project was seen on, built once: not every host asked per owner. */
+  readonly hostsOfProject: ReadonlyMap<string, readonly string[]>;
+}
+
+function hostsByProject(observed: Observed): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  for (const [key, h] of observed.hosts) for (const project of h.stacks.keys()) out.set(project, [...(out.get(project) ?? []), key]);
+  return out;
 }
 
 /**
  * Whether the pass's observation still holds for `owner` now that its lock is held: nobody held
  * the owner's lock when the pass looked (even generation) and nobody took it since but us (+1),
- * and the shared host it stands on was not touched either (its host owner's turn in this very
- * pass, or another process, would have moved that generation).
+ * and none of the shared hosts it stands or stood on was touched either (their host owners'
+ * turns in this very pass, or another process, would have moved those generations).
  */
-async function untouchedSinceObserved(deps: ReconcilerDeps, pass: PassObservation, owner: string, hostOwner: string | null): Promise<boolean> {
+async function untouchedSinceObserved(deps: ReconcilerDeps, pass: PassObservation, owner: string, hostOwners: readonly string[]): Promise<boolean> {
   if (pass.generations === null || !deps.locks.generations) return false;
   const then = (o: string) => pass.generations?.get(o) ?? 0;
-  const related = hostOwner === null ? [owner] : [owner, hostOwner];
+  const related = [owner, ...hostOwners];
   if (related.some((o) => then(o) % 2 !== 0)) return false;
   const now = await deps.locks.generations(related);
-  return (now.get(owner) ?? 0) === then(owner) + 1 && (hostOwner === null || (now.get(hostOwner) ?? 0) === then(hostOwner));
+  return related.every((o) => (now.get(o) ?? 0) === then(o) + (o === owner ? 1 : 0));
 }
 
 async function reconcileOwner(
@@ -209,15 +218,15 @@ async function reconcileOwner(
   try {
     const observed = pass.observed;
     const host = desired.tenants.get(owner)?.host.key;
-    const hostOwner = host?.startsWith('host:') === true ? host : null;
-    // Re-observe what this owner touches now that the lock is held, unless nobody touched it
-    // since the pass looked: another process may have just done the work, and then there is
-    // nothing left to do.
+    // What this owner touches: its own host and every host its stack was seen on.
+    const hosts = new Set<string>(pass.hostsOfProject.get(`bf-${owner}`) ?? []);
+    if (host) hosts.add(host);
+    if (owner.startsWith('host:')) hosts.add(owner);
+    const sharedHosts = [...hosts].filter((k) => k.startsWith('host:') && k !== owner);
+    // Re-observe that now that the lock is held, unless nobody touched it since the pass looked:
+    // another process may have just done the work, and then there is nothing left to do.
     let fresh = observed;
-    if (!(await untouchedSinceObserved(deps, pass, owner, hostOwner))) {
-      const hosts = new Set<string>([...observed.hosts.keys()].filter((k) => k === owner || observed.hosts.get(k)?.stacks.has(`bf-${owner}`)));
-      if (host) hosts.add(host);
-      if (owner.startsWith('host:')) hosts.add(owner);
+    if (!(await untouchedSinceObserved(deps, pass, owner, sharedHosts))) {
       // Only this owner's database: reading every tenant's for every owner made a pass N² connections.
       fresh = await observe(deps, fleet.config.name, { hosts, tenants: new Set(owner.startsWith('host:') ? [] : [owner]) });
     }
