@@ -1,4 +1,4 @@
-import { loadFleet } from '../fleet/load/index.js';
+import { loadRevision } from '../fleet/load/revision.js';
 import type { Log } from '../fleet/log.js';
 import type { Fleet, TenantRecord } from '../fleet/model.js';
 import { composeProject } from '../fleet/names.js';
@@ -226,7 +226,7 @@ function mainReader(repo: OperationDeps['fleet']): () => Promise<Fleet> {
     const revision = await repo.head('main');
     if (revision === null) throw new FleetInvalidError('NoMain', 'the fleet repo has no main branch');
     if (last?.revision === revision) return last.fleet;
-    const loaded = loadFleet(await repo.read(revision));
+    const loaded = await loadRevision(repo, revision);
     if (!loaded.ok) throw new FleetInvalidError('InvalidFleet', `main (${revision.slice(0, 12)}) does not validate: ${loaded.issues.length} problems (run buckfleet validate)`);
     last = { revision, fleet: loaded.fleet };
     return loaded.fleet;

@@ -1,7 +1,6 @@
 import { Semaphore } from 'async-mutex';
-import { ManifestCache } from '../fleet/load/cache.js';
-import { loadFleet, type LoadResult } from '../fleet/load/index.js';
-import { loadTree, type TreeSource } from '../fleet/load/load-tree.js';
+import { loadRevision } from '../fleet/load/revision.js';
+import type { TreeSource } from '../fleet/load/load-tree.js';
 import type { Fleet, FleetSnapshot } from '../fleet/model.js';
 import { type ApplyHooks, applyOwner } from './apply.js';
 import type { HostAddresses, ModuleSource, StepContext } from './context.js';
@@ -148,22 +147,6 @@ async function allOwners(turns: readonly Promise<OwnerOutcome>[]): Promise<Owner
   const first = failed[0];
   const message = first instanceof Error ? first.message : String(first);
   throw new PassInterruptedError('PassInterrupted', `the reconcile pass was interrupted (${failed.length} owner(s)): ${message}; retried on the next pass`, {}, { cause: first });
-}
-
-/** One cache per fleet repo object, for as long as the repo is in use (the loop keeps its deps). */
-const caches = new WeakMap<object, ManifestCache>();
-
-/**
- * Loads and validates the fleet at `revision`, through the repo's cache when it can list trees
- * (a pass over an unchanged tree then validates nothing and reads no blob), else in full.
- */
-export async function loadRevision(fleet: ReconcilerFleet, revision: string): Promise<LoadResult> {
-  const { listTree, readBlobs } = fleet;
-  if (!listTree || !readBlobs) return loadFleet(await fleet.read(revision));
-  const cache = caches.get(fleet) ?? new ManifestCache();
-  caches.set(fleet, cache);
-  const source: TreeSource = { listTree: (c) => listTree.call(fleet, c), readBlobs: (s) => readBlobs.call(fleet, s) };
-  return (await loadTree(cache, source, revision)).result;
 }
 
 function ownersOf(p: Plan, desired: DesiredState, only: string | undefined): string[] {

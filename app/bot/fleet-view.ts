@@ -1,5 +1,6 @@
 import type { FleetView } from '../../bot/ports.js';
-import { formatIssue, loadFleet } from '../../fleet/load/index.js';
+import { formatIssue } from '../../fleet/load/index.js';
+import { loadRevision } from '../../fleet/load/revision.js';
 import type { Fleet } from '../../fleet/model.js';
 import { type FleetRepo, MAIN } from '../../fleet/repo/types.js';
 
@@ -32,7 +33,7 @@ export class CachedFleetView implements FleetView {
   }
 
   private async load(head: string): Promise<Fleet> {
-    const loaded = loadFleet(await this.repo.read(head));
+    const loaded = await loadRevision(this.repo, head);
     if (!loaded.ok) throw new FleetUnreadableError(`main (${head.slice(0, 12)}) does not validate: ${loaded.issues.slice(0, 3).map(formatIssue).join('; ')}`);
     return loaded.fleet;
   }

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { clockDecisions } from '../../billing/clock.js';
 import { branchFor } from '../../fleet/changes/describe.js';
 import { ChangeRequest } from '../../fleet/changes/index.js';
-import { loadFleet } from '../../fleet/load/index.js';
+import { loadRevision } from '../../fleet/load/revision.js';
 import type { Log } from '../../fleet/log.js';
 import { mergeModeOf } from '../../fleet/policy.js';
 import { type ChangeRequests, type FleetRepo, MAIN } from '../../fleet/repo/types.js';
@@ -43,7 +43,7 @@ export async function runClockTick(deps: ClockDeps): Promise<ClockTick> {
     if (lock.rows[0]?.locked !== true) return { ran: false };
     const head = await deps.repo.head(MAIN);
     if (head === null) throw new FleetBrokenError('(none)', [{ file: 'fleet.yaml', line: 1, field: '(file)', message: 'the fleet repo has no main branch' }]);
-    const loaded = loadFleet(await deps.repo.read(head));
+    const loaded = await loadRevision(deps.repo, head);
     if (!loaded.ok) throw new FleetBrokenError(head, loaded.issues);
     const decisions = (deps.decide ?? clockDecisions)(loaded.fleet, deps.now());
 

@@ -1,5 +1,5 @@
 import { BillingEventCustomerPendingError, BillingEventError, BillingEventWaitingError, changesForEvent } from '../../billing/stripe-events.js';
-import { loadFleet } from '../../fleet/load/index.js';
+import { loadRevision } from '../../fleet/load/revision.js';
 import type { Log } from '../../fleet/log.js';
 import type { Fleet } from '../../fleet/model.js';
 import { type ChangeRequests, type FleetRepo, MAIN } from '../../fleet/repo/types.js';
@@ -133,7 +133,7 @@ async function handleEvent(deps: InboxDeps, db: Db, event: PendingEvent): Promis
 async function fleetAtMain(repo: FleetRepo): Promise<Fleet> {
   const head = await repo.head(MAIN);
   if (head === null) throw new FleetBrokenError('(none)', [{ file: 'fleet.yaml', line: 1, field: '(file)', message: 'the fleet repo has no main branch' }]);
-  const loaded = loadFleet(await repo.read(head));
+  const loaded = await loadRevision(repo, head);
   if (!loaded.ok) throw new FleetBrokenError(head, loaded.issues);
   return loaded.fleet;
 }
