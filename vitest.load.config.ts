@@ -2,9 +2,9 @@ import { defineConfig } from 'vitest/config';
 import base from './vitest.config.js';
 
 /**
- * `npm run test:load`: load tests too heavy for the 2-core CI runner (50 tenants' containers on
- * two test hosts: their health checks alone keep a load average near 90 there). Not called by
- * `.ci/run`; run them on a machine with cores to spare. test/reliability/README.md ("Load").
+ * `npm run test:load`: the load part of the reliability suite (50 purchases at once, 50 real
+ * stacks on two test hosts). `.ci/run` calls it last, alone: run beside the other suites, its
+ * containers' health checks and theirs starve each other on 2 cores. test/reliability/README.md ("Load").
  */
 export default defineConfig({
   ...base,

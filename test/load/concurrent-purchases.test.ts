@@ -10,6 +10,7 @@ import { submitChange, type SubmitOutcome } from '../../fleet/submit.js';
 import { startLoop } from '../../reconciler/loop.js';
 import { type PassReport, reconcilePass, soonestRequeue } from '../../reconciler/reconcile.js';
 import { containers, dropTenantDatabases } from '../e2e/assertions.js';
+import { copyModules, healthEvery, type ModulesCopy } from '../e2e/modules-copy.js';
 import { startWorld, type World } from '../e2e/world.js';
 import { TEST_RECIPIENT } from '../fleet-fixtures.js';
 import { describeWithHosts } from '../hosts/index.js';
@@ -28,10 +29,14 @@ const PORT_BASE = 19_000;
 
 describeWithHosts(`${PURCHASES} concurrent purchases while the reconciler runs`, () => {
   let world: World;
+  let modules: ModulesCopy;
   const slugs: string[] = [];
 
   beforeAll(async () => {
+    // 50 stacks' health checks at 1 s kept the 2 cores busy with `runc exec` alone.
+    modules = await copyModules({ core: healthEvery(5) });
     world = await startWorld([], {
+      modulesDir: modules.dir,
       fleet: (f) => void (f.defaults = { hostCapacity: CAPACITY }),
       files: (files) => void (files['hosts/shared-1.yaml'] = stringify({ name: 'shared-1', region: 'fra1', size: 's-2vcpu-4gb', capacity: CAPACITY })),
     });
@@ -40,6 +45,7 @@ describeWithHosts(`${PURCHASES} concurrent purchases while the reconciler runs`,
   afterAll(async () => {
     await dropTenantDatabases(slugs);
     await world?.close();
+    await modules?.cleanup();
   }, 180_000);
 
   it('lands all of them once, and converges to all running and healthy, hosts within capacity, nothing duplicated', async () => {
@@ -62,7 +68,7 @@ describeWithHosts(`${PURCHASES} concurrent purchases while the reconciler runs`,
           return { requeueAfterMs: soonestRequeue(report) };
         },
       },
-      { intervalMs: 60_000, pollMs: 500, retryMs: 2_000, signal: stop.signal, random: Math.random, log: silentLog },
+      { intervalMs: 5_000, pollMs: 500, retryMs: 2_000, signal: stop.signal, random: Math.random, log: silentLog },
     );
 
     const outcomes: SubmitOutcome[] = await Promise.all(
