@@ -29,13 +29,12 @@ export interface ObserveScope {
  */
 export async function observe(deps: ObserveDeps, fleet: string, scope: ObserveScope = {}): Promise<Observed> {
   const { hosts: hostScope, tenants: tenantScope } = scope;
-  const [droplets, dbs] = await Promise.all([deps.cloud.listDroplets(fleetTag(fleet)), deps.tenantDb.observe(fleet, tenantScope)]);
-  const byHost = dropletsByHost(droplets);
-  const databases = new Map<string, ObservedDatabase>();
-  for (const db of dbs.values()) {
-    const slug = slugOfDatabase(db.database);
-    if (slug !== null) databases.set(slug, db);
-  }
+  // The databases are read while the hosts are asked: neither waits for the other.
+  const dbs = deps.tenantDb.observe(fleet, tenantScope);
+  // Awaited below. Should the droplets fail first, theirs is the error thrown, and this one must
+  // not also surface as an unhandled rejection.
+  dbs.catch(() => undefined);
+  const byHost = dropletsByHost(await deps.cloud.listDroplets(fleetTag(fleet)));
   const limit = new Semaphore(deps.hostConcurrency);
   const hosts = new Map<string, ObservedHost>();
   await Promise.all(
@@ -47,6 +46,11 @@ export async function observe(deps: ObserveDeps, fleet: string, scope: ObserveSc
       }),
     ),
   );
+  const databases = new Map<string, ObservedDatabase>();
+  for (const db of (await dbs).values()) {
+    const slug = slugOfDatabase(db.database);
+    if (slug !== null) databases.set(slug, db);
+  }
   return { droplets: byHost, hosts, databases };
 }
 

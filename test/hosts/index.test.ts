@@ -31,6 +31,8 @@ it('writes an sshd config that listens on the host address only and points sessi
     'StrictModes no',
     'PidFile /t/sshd.pid',
     'SetEnv DOCKER_HOST=unix:///t/docker.sock SHLVL=1',
+    'ClientAliveInterval 2',
+    'ClientAliveCountMax 3',
     '',
   ]);
 });

@@ -45,6 +45,10 @@ export function sshdConfig(s: { dir: string; address: string; hostKey: string; a
     // SHLVL=1: bash then skips ~/.bashrc for commands over SSH, as a droplet's stock one returns
     // at once for them; this machine's root .bashrc runs `pyenv init`, 0.4 s per command.
     `SetEnv DOCKER_HOST=${s.dockerHost} SHLVL=1`,
+    // Clients keep connections open for reuse (ssh.ts); when a test host is torn down under one,
+    // its session process ends within seconds instead of waiting on a peer that is gone.
+    'ClientAliveInterval 2',
+    'ClientAliveCountMax 3',
     '',
   ].join('\n');
 }

@@ -38,6 +38,8 @@ export interface SshHostRuntimeOptions {
   readonly connectTimeoutSeconds?: number;
   /** Limit for one remote command (an `up` that pulls images); 10 minutes by default. */
   readonly commandTimeoutMs?: number;
+  /** Seconds a host's connection is kept for the next command (ssh.ts); 0 for a connection per command. */
+  readonly reuseSeconds?: number;
   /** Replaces the ssh runner (tests of this class's own logic). */
   readonly ssh?: SshRunner;
 }
@@ -48,7 +50,9 @@ const LIST_TIMEOUT_MS = 60_000;
 
 /**
  * HostRuntime over SSH: docker compose stacks under `<stacksDir>/<project>/`, one `ssh` per
- * operation (no multiplexed connection to go stale between reconciles). Files are written in two
+ * operation, over a connection to the host kept open for a minute after its last command
+ * (ssh.ts `reuseSeconds`): a reconcile's observe, upload, up and health polls pay one SSH
+ * handshake between them, not one each. Files are written in two
  * steps, upload to a temp name then a size-checked rename, so a dropped connection can never leave
  * a truncated compose file or dump under the real name.
  */
@@ -64,6 +68,7 @@ export class SshHostRuntime implements HostRuntime {
         privateKeyFile: options.privateKeyFile,
         ...(options.connectTimeoutSeconds !== undefined ? { connectTimeoutSeconds: options.connectTimeoutSeconds } : {}),
         ...(options.commandTimeoutMs !== undefined ? { timeoutMs: options.commandTimeoutMs } : {}),
+        ...(options.reuseSeconds !== undefined ? { reuseSeconds: options.reuseSeconds } : {}),
       });
     this.#layout = {
       composeCommand: options.composeCommand ?? ['docker-compose'],

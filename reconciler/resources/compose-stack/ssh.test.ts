@@ -25,10 +25,19 @@ describe('sshArgv', () => {
       '-o', 'IdentitiesOnly=yes',
       '-o', 'IdentityAgent=none',
       '-o', 'LogLevel=ERROR',
+      '-o', 'ControlMaster=no',
+      '-o', 'ControlPath=none',
       'root@10.231.7.2',
       '--',
       `echo 'it'\\''s'`,
     ]);
+  });
+
+  it('opens or reuses the host\'s shared connection when given one, kept for its idle seconds', () => {
+    const shared = { controlPath: '/tmp/buckfleet-ssh-mux-x/abc', knownHostsFile: '/tmp/buckfleet-ssh-mux-x/abc.known_hosts', persistSeconds: 60 };
+    const argv = sshArgv(target, { privateKeyFile: '/keys/fleet', knownHostsFile: shared.knownHostsFile, shared }, { argv: ['true'] });
+    expect(argv.join(' ')).toContain('-o ControlMaster=auto -o ControlPath=/tmp/buckfleet-ssh-mux-x/abc -o ControlPersist=60 root@10.231.7.2 -- true');
+    expect(() => sshArgv(target, { privateKeyFile: '/k', knownHostsFile: '/kh', shared: { ...shared, controlPath: '/tmp/%h' } }, { argv: ['true'] })).toThrow(/control socket/);
   });
 
   it('refuses targets ssh would read as options, and paths ssh would split or expand', () => {
@@ -82,6 +91,7 @@ Host key verification failed.`;
     ['sshd starting', 255, 'kex_exchange_identification: read: Connection reset by peer', HostUnreachableError],
     ['went silent mid-command', 255, 'Timeout, server 10.231.7.2 not responding.', HostUnreachableError],
     ['dropped', 255, 'client_loop: send disconnect: Broken pipe', HostUnreachableError],
+    ['shared connection died mid-command', 255, 'mux_client_read_packet: read header failed: Broken pipe', HostUnreachableError],
     ['remote command exits 255 itself', 255, 'some tool: fatal', RemoteCommandError],
     ['remote command fails', 1, 'ERROR: pull access denied for ghcr.io/acme/core', RemoteCommandError],
     ['timed out', null, '', RemoteCommandError],

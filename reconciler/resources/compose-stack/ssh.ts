@@ -8,6 +8,7 @@ import { redactUrls } from '../../../fleet/repo/git/runner.js';
 import { StalledError } from '../../errors.js';
 import type { HostTarget } from '../../ports.js';
 import { type RemoteCommand, shellQuote } from './commands.js';
+import { connectionFiles, type SharedConnection } from './ssh-mux.js';
 import { HostAuthError, HostKeyMismatchError, type HostOp, HostUnreachableError, RemoteCommandError } from './errors.js';
 
 /**
@@ -22,6 +23,13 @@ export interface SshOptions {
   readonly connectTimeoutSeconds?: number;
   /** Whole-command limit, for commands that give none: `up` may pull images for minutes. */
   readonly timeoutMs?: number;
+  /**
+   * Seconds a host's connection stays open after its last command for the next one to reuse
+   * (OpenSSH ControlMaster/ControlPersist, as Kamal keeps its connections): a command then costs
+   * a session on it, not a TCP and SSH handshake and sshd's login. 0: a connection per command.
+   * Default 60.
+   */
+  readonly reuseSeconds?: number;
 }
 
 export interface RunOptions {
@@ -66,7 +74,7 @@ const plainPath = (path: string, what: string) => {
  */
 export function sshArgv(
   target: HostTarget,
-  files: { readonly privateKeyFile: string; readonly knownHostsFile: string },
+  files: { readonly privateKeyFile: string; readonly knownHostsFile: string; readonly shared?: SharedConnection },
   command: RemoteCommand,
   connectTimeoutSeconds = 5,
 ): string[] {
@@ -92,6 +100,11 @@ export function sshArgv(
     ...o('IdentityAgent=none'),
     // Drops banners and warnings; errors (the lines classified below) still print.
     ...o('LogLevel=ERROR'),
+    // The first command to a host opens the connection and keeps it; the others run over it. Two
+    // at once both connect, and one of them keeps its connection.
+    ...(files.shared
+      ? [...o('ControlMaster=auto'), ...o(`ControlPath=${plainPath(files.shared.controlPath, 'control socket')}`), ...o(`ControlPersist=${files.shared.persistSeconds}`)]
+      : [...o('ControlMaster=no'), ...o('ControlPath=none')]),
     `${target.user}@${target.address}`,
     '--',
     shellQuote(command.argv),
@@ -107,6 +120,9 @@ const UNREACHABLE = [
   /Connection to \S+ closed by remote host/,
   /Timeout, server \S+ not responding/,
   /client_loop: send disconnect: .+/,
+  // Over a shared connection that died mid-command (the host went silent, the keep-alives gave up).
+  /mux_client_read_packet: .+/,
+  /mux_client_request_\w+: read from master failed: .+/,
   /ssh: Could not resolve hostname .+/,
   /banner exchange: .+/,
 ];
@@ -147,36 +163,65 @@ export async function feed(data: AsyncIterable<Uint8Array>, stdin: Writable | nu
   }
 }
 
+/** sshd refused one more session on the shared connection (its MaxSessions, 10 by default): nothing ran. */
+const SESSION_REFUSED = /mux_client_request_session: session request failed: .+/;
+
 export function sshRunner(options: SshOptions): SshRunner {
+  const reuseSeconds = options.reuseSeconds ?? 60;
+  const once = async (target: HostTarget, command: RemoteCommand, run: RunOptions, at: HostOp, shared: boolean): Promise<{ stdout: string; stderr: string }> => {
+    if (shared) {
+      const files = await connectionFiles(target, options.privateKeyFile, knownHostsLine(target), reuseSeconds);
+      return runSsh(target, command, run, at, options, { privateKeyFile: options.privateKeyFile, knownHostsFile: files.knownHostsFile, shared: files });
+    }
+    const dir = await mkdtemp(join(tmpdir(), 'buckfleet-ssh-'));
+    try {
+      const knownHostsFile = join(dir, 'known_hosts');
+      await writeFile(knownHostsFile, knownHostsLine(target), { mode: 0o600 });
+      return await runSsh(target, command, run, at, options, { privateKeyFile: options.privateKeyFile, knownHostsFile });
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  };
   return {
     async run(target, command, run) {
       const at: HostOp = { host: `${target.address}:${target.port}`, op: run.op, ...(run.project ? { project: run.project } : {}) };
-      const dir = await mkdtemp(join(tmpdir(), 'buckfleet-ssh-'));
+      if (reuseSeconds <= 0) return once(target, command, run, at, false);
       try {
-        const knownHostsFile = join(dir, 'known_hosts');
-        await writeFile(knownHostsFile, knownHostsLine(target), { mode: 0o600 });
-        const args = sshArgv(target, { privateKeyFile: options.privateKeyFile, knownHostsFile }, command, options.connectTimeoutSeconds);
-        const stream = typeof run.stdin === 'object';
-        const subprocess = execa('ssh', args, {
-          ...(typeof run.stdin === 'string' ? { input: run.stdin } : { stdin: stream ? 'pipe' : 'ignore' }),
-          reject: false,
-          timeout: run.timeoutMs ?? options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
-          forceKillAfterDelay: 5_000,
-          // ssh's messages in English: classifySshFailure reads them.
-          env: { LC_ALL: 'C' },
-          stripFinalNewline: false,
-        });
-        const feeding = typeof run.stdin === 'object' ? feed(run.stdin, subprocess.stdin) : Promise.resolve(null);
-        const [result, feedError] = await Promise.all([subprocess, feeding]);
-        if (result.exitCode !== 0 || result.timedOut) {
-          throw classifySshFailure(at, target.user, { exitCode: result.timedOut ? null : (result.exitCode ?? null), stderr: result.stderr });
-        }
-        // The command succeeded on what it got, but the data source failed: not everything was sent.
-        if (feedError !== null) throw feedError instanceof Error ? feedError : new Error(`${run.op}: the data source failed`, { cause: feedError });
-        return { stdout: result.stdout, stderr: result.stderr };
-      } finally {
-        await rm(dir, { recursive: true, force: true });
+        return await once(target, command, run, at, true);
+      } catch (error) {
+        // A stream already read cannot be sent twice; anything else goes on a connection of its own.
+        if (error instanceof RemoteCommandError && SESSION_REFUSED.test(error.stderrTail) && typeof run.stdin !== 'object') return once(target, command, run, at, false);
+        throw error;
       }
     },
   };
+}
+
+async function runSsh(
+  target: HostTarget,
+  command: RemoteCommand,
+  run: RunOptions,
+  at: HostOp,
+  options: SshOptions,
+  files: { readonly privateKeyFile: string; readonly knownHostsFile: string; readonly shared?: SharedConnection },
+): Promise<{ stdout: string; stderr: string }> {
+  const args = sshArgv(target, files, command, options.connectTimeoutSeconds);
+  const stream = typeof run.stdin === 'object';
+  const subprocess = execa('ssh', args, {
+    ...(typeof run.stdin === 'string' ? { input: run.stdin } : { stdin: stream ? 'pipe' : 'ignore' }),
+    reject: false,
+    timeout: run.timeoutMs ?? options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+    forceKillAfterDelay: 5_000,
+    // ssh's messages in English: classifySshFailure reads them.
+    env: { LC_ALL: 'C' },
+    stripFinalNewline: false,
+  });
+  const feeding = typeof run.stdin === 'object' ? feed(run.stdin, subprocess.stdin) : Promise.resolve(null);
+  const [result, feedError] = await Promise.all([subprocess, feeding]);
+  if (result.exitCode !== 0 || result.timedOut) {
+    throw classifySshFailure(at, target.user, { exitCode: result.timedOut ? null : (result.exitCode ?? null), stderr: result.stderr });
+  }
+  // The command succeeded on what it got, but the data source failed: not everything was sent.
+  if (feedError !== null) throw feedError instanceof Error ? feedError : new Error(`${run.op}: the data source failed`, { cause: feedError });
+  return { stdout: result.stdout, stderr: result.stderr };
 }
