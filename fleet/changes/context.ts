@@ -23,13 +23,19 @@ export interface Draft {
   readonly details: readonly string[];
 }
 
-export type Builder<K extends ChangeRequest['kind']> = (ctx: ChangeContext, cr: ChangeOf<K>) => Draft;
+/**
+ * What a builder sees: the fleet and the time, not the files' texts. Only `buildChange` reads
+ * texts, of the files a draft edits, so a caller can read just those (not a whole 10k-tenant tree).
+ */
+export type DraftContext = Omit<ChangeContext, 'files'>;
+
+export type Builder<K extends ChangeRequest['kind']> = (ctx: DraftContext, cr: ChangeOf<K>) => Draft;
 
 export function reject(cr: ChangeRequest, reason: RejectReason, message: string): never {
   throw new ChangeRejectedError(reason, message, { kind: cr.kind, id: cr.id, ...('slug' in cr ? { slug: cr.slug } : {}) });
 }
 
-export function tenantOf(ctx: ChangeContext, cr: ChangeRequest & { slug: string }): TenantRecord {
+export function tenantOf(ctx: DraftContext, cr: ChangeRequest & { slug: string }): TenantRecord {
   const record = ctx.fleet.tenants.get(cr.slug);
   if (!record) reject(cr, 'not_found', `there is no tenant "${cr.slug}"`);
   return record;

@@ -2,7 +2,7 @@ import { isDeepStrictEqual } from 'node:util';
 import { manifestValue } from '../load/manifest.js';
 import type { FileEdit } from '../repo/types.js';
 import { buildBillingRecord } from './billing-record.js';
-import type { Builder, ChangeContext, Draft } from './context.js';
+import type { Builder, ChangeContext, Draft, DraftContext } from './context.js';
 import { actorRef, branchFor, changeMarker, changeSubject, describeActor } from './describe.js';
 import { buildModuleRelease } from './module-release.js';
 import { buildModuleInstall, buildModuleRemove, buildModuleUpdate } from './modules.js';
@@ -29,7 +29,7 @@ const BUILDERS: Registry = {
   'billing.record': buildBillingRecord,
 };
 
-function draft<K extends ChangeRequest['kind']>(ctx: ChangeContext, cr: ChangeOf<K>): Draft {
+function draft<K extends ChangeRequest['kind']>(ctx: DraftContext, cr: ChangeOf<K>): Draft {
   return (BUILDERS[cr.kind] as Builder<K>)(ctx, cr);
 }
 
@@ -60,6 +60,14 @@ export function buildChange(ctx: ChangeContext, cr: ChangeRequest): ChangePlan {
   return { edits, message, title: d.title, body, labels: [cr.kind], branch: branchFor(cr) };
 }
 
+/**
+ * The files `buildChange` would edit for this request, before it compares them with their
+ * current texts: those are all of the fleet's files it needs. Pure, as the build itself.
+ */
+export function editedPaths(ctx: DraftContext, cr: ChangeRequest): string[] {
+  return draft(ctx, cr).edits.map((e) => e.path);
+}
+
 /** An edit changes a file unless both texts mean the same manifest (a hand-formatted file stays as it is). */
 function changesFile(ctx: ChangeContext, edit: FileEdit): boolean {
   const current = ctx.files.get(edit.path);
@@ -73,4 +81,4 @@ const lowerFirst = (s: string) => `${s[0]?.toLowerCase() ?? ''}${s.slice(1)}`;
 
 export { ChangeRequest, type ChangeRequestInput, type ChangeOf, Actor } from './request.js';
 export { ChangeRejectedError, type ChangePlan } from './types.js';
-export type { ChangeContext } from './context.js';
+export type { ChangeContext, DraftContext } from './context.js';

@@ -3,7 +3,7 @@ import type { FileEdit } from '../repo/types.js';
 import type { BillingStatus, TenantManifest } from '../schema/index.js';
 import { toYaml } from '../serialize.js';
 import { mergeBilling } from './billing-merge.js';
-import { type Builder, type ChangeContext, reject, tenantOf } from './context.js';
+import { type Builder, type DraftContext, reject, tenantOf } from './context.js';
 import type { ChangeOf } from './request.js';
 
 export const buildTenantUpdate: Builder<'tenant.update'> = (ctx, cr) => {
@@ -43,7 +43,7 @@ export const buildTenantUpdate: Builder<'tenant.update'> = (ctx, cr) => {
   return { edits, title: `Update tenant ${cr.slug}`, commitType: 'chore', details };
 };
 
-function setStatus(ctx: ChangeContext, cr: ChangeOf<'tenant.suspend' | 'tenant.resume'>, value: BillingStatus, verb: string) {
+function setStatus(ctx: DraftContext, cr: ChangeOf<'tenant.suspend' | 'tenant.resume'>, value: BillingStatus, verb: string) {
   const { billing } = tenantOf(ctx, cr);
   const reason = cr.reason ?? `${verb} by request`;
   const next = mergeBilling(billing, { status: { value, reason } }, ctx.now);

@@ -31,8 +31,20 @@ export async function loadTree(cache: ManifestCache, source: TreeSource, commit:
   const listing = await source.listTree(commit);
   const t1 = performance.now();
   const texts = new Map<string, string>();
-  // Another load on the same cache may evict entries while this one awaits git; whatever went
-  // missing meanwhile is read on the next turn. The last check and `load` run without a break.
+  await readMissing(cache, source, listing, texts, commit);
+  const t2 = performance.now();
+  const { result, stats } = cache.load(listing, texts);
+  cache.remember(commit, result, stats.validated + stats.reused);
+  const t3 = performance.now();
+  return { result, stats: { ...stats, read: texts.size, listMs: t1 - t0, readMs: t2 - t1, validateMs: t3 - t2, unchanged: false } };
+}
+
+/**
+ * Reads into `texts` every manifest blob of `listing` the cache cannot answer for. Another load
+ * on the same cache may evict entries while this one awaits git; whatever went missing meanwhile
+ * is read on the next turn. The caller's `load` must follow without an await in between.
+ */
+export async function readMissing(cache: ManifestCache, source: TreeSource, listing: TreeListing, texts: Map<string, string>, commit: string): Promise<void> {
   for (let need = cache.missing(listing, texts); need.length > 0; need = cache.missing(listing, texts)) {
     const shas = [...new Set(need.map((b) => b.sha))];
     const read = await source.readBlobs(shas);
@@ -40,9 +52,4 @@ export async function loadTree(cache: ManifestCache, source: TreeSource, commit:
     if (lost !== undefined) throw new Error(`the fleet repo did not return blob ${lost} of ${commit}`);
     for (const [sha, text] of read) texts.set(sha, text);
   }
-  const t2 = performance.now();
-  const { result, stats } = cache.load(listing, texts);
-  cache.remember(commit, result, stats.validated + stats.reused);
-  const t3 = performance.now();
-  return { result, stats: { ...stats, read: texts.size, listMs: t1 - t0, readMs: t2 - t1, validateMs: t3 - t2, unchanged: false } };
 }

@@ -1,7 +1,10 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { makeTempBareRepo, type TempBareRepo } from '../../test/git.js';
 import { validFleetFiles } from '../../test/fleet-fixtures.js';
-import { loadRevision } from './revision.js';
+import { applyEdits } from '../edits.js';
+import type { FileEdit } from '../repo/types.js';
+import { loadFleet } from './index.js';
+import { gitBlobSha, loadEdited, loadRevision, textsAt } from './revision.js';
 
 let temp: TempBareRepo | undefined;
 afterEach(async () => {
@@ -26,5 +29,54 @@ describe('loadRevision', () => {
     expect(await loadRevision(plain, head)).not.toBe(full);
     expect(reads).toBe(2);
     expect(full).toEqual(first);
+  });
+});
+
+describe('loadEdited', () => {
+  const cases: [string, FileEdit[]][] = [
+    ['a reformatted tenant (same manifest)', [{ path: 'tenants/alpha-shop/tenant.yaml', content: null }]],
+    ['a removed billing file', [{ path: 'tenants/bravo-news/billing.yaml', content: null }]],
+    ['a new file that is not YAML', [{ path: 'tenants/zulu-bad/tenant.yaml', content: 'slug: [unclosed\n' }]],
+    ['a new host', [{ path: 'hosts/shared-9.yaml', content: 'name: shared-9\nregion: fra1\nsize: s-2vcpu-4gb\ncapacity: 10\n' }]],
+  ];
+
+  it.each(cases)('judges %s as a full load of the edited tree would', async (_name, edits) => {
+    temp = await makeTempBareRepo(Object.fromEntries(validFleetFiles()));
+    const repo = temp.repo;
+    const head = (await repo.head('main'))!;
+    const snapshot = await repo.read(head);
+    // The reformatting case: the tenant's own text with a comment added.
+    const resolved = edits.map((e) => (e.content === null && e.path.endsWith('tenant.yaml') ? { ...e, content: `# kept by hand\n${snapshot.files.get(e.path) ?? ''}` } : e));
+    await loadRevision(repo, head); // the cache holds main, as in a running process
+    const expected = loadFleet(applyEdits(snapshot, resolved));
+    expect(await loadEdited(repo, head, resolved)).toEqual(expected);
+    // And through a repo that cannot list trees (read whole snapshots only).
+    expect(await loadEdited({ read: (c: string) => repo.read(c) }, head, resolved)).toEqual(expected);
+    // main itself is as it was.
+    expect(await loadRevision(repo, head)).toEqual(loadFleet(snapshot));
+  });
+
+  it('names an edited file by the blob git stores for it, so the pass after the commit finds it validated', async () => {
+    temp = await makeTempBareRepo(Object.fromEntries(validFleetFiles()));
+    const repo = temp.repo;
+    const head = (await repo.head('main'))!;
+    const content = 'name: shared-9\nregion: fra1\nsize: s-2vcpu-4gb\ncapacity: 10\nünïcode: "✓"\n';
+    const commit = await repo.commit({ branch: 'main', parent: head, edits: [{ path: 'hosts/shared-9.yaml', content }], message: 'add a host\n', expect: { at: head } });
+    const blob = (await repo.listTree(commit)).blobs.find((b) => b.path === 'hosts/shared-9.yaml');
+    expect(blob?.sha).toBe(gitBlobSha(content));
+  });
+});
+
+describe('textsAt', () => {
+  it('reads the texts of the paths that exist at the revision, and no others', async () => {
+    temp = await makeTempBareRepo(Object.fromEntries(validFleetFiles()));
+    const repo = temp.repo;
+    const head = (await repo.head('main'))!;
+    const { files } = await repo.read(head);
+    const paths = ['fleet.yaml', 'tenants/alpha-shop/tenant.yaml', 'tenants/nobody/tenant.yaml'];
+    const texts = await textsAt(repo, head, paths);
+    expect([...texts.keys()].sort()).toEqual(['fleet.yaml', 'tenants/alpha-shop/tenant.yaml']);
+    expect(texts.get('fleet.yaml')).toBe(files.get('fleet.yaml'));
+    expect(await textsAt({ read: (c: string) => repo.read(c) }, head, paths)).toEqual(texts);
   });
 });
