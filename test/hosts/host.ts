@@ -40,6 +40,8 @@ export interface TestHostOptions {
   readonly hostKeyFile: string;
   /** authorized_keys content (public key lines) for root. */
   readonly authorizedKeys: string;
+  /** sshd's MaxSessions (sessions on one connection); sshd's default, 10, when absent. */
+  readonly maxSessions?: number;
 }
 
 interface Parts {

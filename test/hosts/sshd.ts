@@ -27,9 +27,10 @@ export interface SshdSetup {
   /** authorized_keys content: one OpenSSH public key per line. */
   readonly authorizedKeys: string;
   readonly dockerHost: string;
+  readonly maxSessions?: number;
 }
 
-export function sshdConfig(s: { dir: string; address: string; hostKey: string; authorizedKeys: string; dockerHost: string }): string {
+export function sshdConfig(s: { dir: string; address: string; hostKey: string; authorizedKeys: string; dockerHost: string; maxSessions?: number }): string {
   return [
     'Port 22',
     `ListenAddress ${s.address}`,
@@ -49,6 +50,7 @@ export function sshdConfig(s: { dir: string; address: string; hostKey: string; a
     // its session process ends within seconds instead of waiting on a peer that is gone.
     'ClientAliveInterval 2',
     'ClientAliveCountMax 3',
+    ...(s.maxSessions !== undefined ? [`MaxSessions ${s.maxSessions}`] : []),
     '',
   ].join('\n');
 }
@@ -63,7 +65,7 @@ export async function startSshd(nsenter: string, netns: string, s: SshdSetup): P
   const authorizedKeys = join(s.dir, 'authorized_keys');
   writeFileSync(authorizedKeys, s.authorizedKeys.endsWith('\n') ? s.authorizedKeys : `${s.authorizedKeys}\n`, { mode: 0o600 });
   const config = join(s.dir, 'sshd_config');
-  writeFileSync(config, sshdConfig({ dir: s.dir, address: s.address, hostKey, authorizedKeys, dockerHost: s.dockerHost }));
+  writeFileSync(config, sshdConfig({ dir: s.dir, address: s.address, hostKey, authorizedKeys, dockerHost: s.dockerHost, ...(s.maxSessions !== undefined ? { maxSessions: s.maxSessions } : {}) }));
 
   const check = await execa(tool('sshd'), ['-t', '-f', config], { reject: false });
   if (check.exitCode !== 0) throw new Error(`sshd rejects its config ${config}: ${check.stderr}`);

@@ -195,6 +195,19 @@ describeWithHosts('SshHostRuntime on a real test host', () => {
     expect(ports).not.toContain(kept[2]);
   });
 
+  it('runs a command sshd refuses on the kept connection (its MaxSessions) on a connection of its own', async () => {
+    const strictKey = await generateHostKey();
+    const strict = await startTestHost({ hostKeyFile: strictKey.privateKeyFile, authorizedKeys: client.publicKey, maxSessions: 1 });
+    const at: HostTarget = { address: strict.address, port: strict.port, user: 'root', hostKey: strict.hostPublicKey };
+    const runner = sshRunner({ privateKeyFile: client.privateKeyFile });
+    const clientPort = async (argv: string[]) => (await runner.run(at, { argv: ['sh', '-c', `${argv.join(' ')}; echo "$SSH_CONNECTION"`] }, { op: 'test' })).stdout.trim().split(' ')[1];
+    // The kept connection is up and idle; then two at once: one session on it, one refused.
+    const kept = await clientPort(['true']);
+    const both = await Promise.all([clientPort(['sleep', '1']), clientPort(['sleep', '1'])]);
+    expect(both).toContain(kept);
+    expect(new Set(both).size).toBe(2);
+  });
+
   it('is not ready while cut off, with commands failing as unreachable, and recovers', async () => {
     await host.cutOff();
     try {

@@ -163,35 +163,24 @@ export async function feed(data: AsyncIterable<Uint8Array>, stdin: Writable | nu
   }
 }
 
-/** sshd refused one more session on the shared connection (its MaxSessions, 10 by default): nothing ran. */
-const SESSION_REFUSED = /mux_client_request_session: session request failed: .+/;
-
 export function sshRunner(options: SshOptions): SshRunner {
   const reuseSeconds = options.reuseSeconds ?? 60;
-  const once = async (target: HostTarget, command: RemoteCommand, run: RunOptions, at: HostOp, shared: boolean): Promise<{ stdout: string; stderr: string }> => {
-    if (shared) {
-      const files = await connectionFiles(target, options.privateKeyFile, knownHostsLine(target), reuseSeconds);
-      return runSsh(target, command, run, at, options, { privateKeyFile: options.privateKeyFile, knownHostsFile: files.knownHostsFile, shared: files });
-    }
-    const dir = await mkdtemp(join(tmpdir(), 'buckfleet-ssh-'));
-    try {
-      const knownHostsFile = join(dir, 'known_hosts');
-      await writeFile(knownHostsFile, knownHostsLine(target), { mode: 0o600 });
-      return await runSsh(target, command, run, at, options, { privateKeyFile: options.privateKeyFile, knownHostsFile });
-    } finally {
-      await rm(dir, { recursive: true, force: true });
-    }
-  };
   return {
     async run(target, command, run) {
       const at: HostOp = { host: `${target.address}:${target.port}`, op: run.op, ...(run.project ? { project: run.project } : {}) };
-      if (reuseSeconds <= 0) return once(target, command, run, at, false);
+      // A session sshd refuses on the kept connection (its MaxSessions, 10 by default) is not an
+      // error: ssh then opens a connection of its own for the command (runtime.test.ts shows it).
+      if (reuseSeconds > 0) {
+        const shared = await connectionFiles(target, options.privateKeyFile, knownHostsLine(target), reuseSeconds);
+        return runSsh(target, command, run, at, options, { privateKeyFile: options.privateKeyFile, knownHostsFile: shared.knownHostsFile, shared });
+      }
+      const dir = await mkdtemp(join(tmpdir(), 'buckfleet-ssh-'));
       try {
-        return await once(target, command, run, at, true);
-      } catch (error) {
-        // A stream already read cannot be sent twice; anything else goes on a connection of its own.
-        if (error instanceof RemoteCommandError && SESSION_REFUSED.test(error.stderrTail) && typeof run.stdin !== 'object') return once(target, command, run, at, false);
-        throw error;
+        const knownHostsFile = join(dir, 'known_hosts');
+        await writeFile(knownHostsFile, knownHostsLine(target), { mode: 0o600 });
+        return await runSsh(target, command, run, at, options, { privateKeyFile: options.privateKeyFile, knownHostsFile });
+      } finally {
+        await rm(dir, { recursive: true, force: true });
       }
     },
   };
