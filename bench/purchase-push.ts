@@ -1,5 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { execFile } from 'node:child_process';
+import { watch } from 'node:fs';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { Webhooks } from '@octokit/webhooks';
 import { MAIN } from '../fleet/repo/types.js';
@@ -11,7 +13,12 @@ const run = promisify(execFile);
  * `push` to the control plane's POST /webhooks/github, which kicks the reconciler loop. That is
  * how a production fleet repo (on GitHub) triggers a pass; a local repo has no push event and the
  * loop would notice main within its 5 s poll instead. Every head seen is kept with the time it
- * was first seen, so a tenant's commit time is known to within one poll (`everyMs`).
+ * was first seen.
+ *
+ * It looks when git touches `refs/heads/` (an inotify watch: git moves a ref by renaming
+ * `main.lock` onto `main`), and every `everyMs` besides, in case a ref move is ever written
+ * elsewhere (packed-refs). It used to ask git every 20 ms: 50 git processes a second spawned by
+ * the process that runs the control plane, whose every phase then shared the CPU with them.
  */
 export interface MainWatcher {
   /** Heads of main in the order seen, with Date.now() when first seen. */
@@ -37,15 +44,30 @@ export function watchMain(opts: { gitDir: string; planeUrl: string; secret: stri
     });
     if (response.status !== 200) throw new Error(`the push webhook answered ${response.status}: ${await response.text()}`);
   };
+  let wake: (() => void) | null = null;
+  let touched = true;
+  const refs = watch(join(opts.gitDir, 'refs', 'heads'), () => {
+    touched = true;
+    wake?.();
+  });
   const loop = (async () => {
     while (!stopped) {
+      touched = false;
       const sha = await head();
       if (sha !== heads.at(-1)?.sha) {
         heads.push({ sha, at: Date.now() });
         // The first head is main before anything happened: nothing moved, nothing to push.
         if (heads.length > 1) deliveries.push(push(sha));
       }
-      await new Promise((r) => setTimeout(r, opts.everyMs ?? 20));
+      if (touched) continue;
+      await new Promise<void>((r) => {
+        const timer = setTimeout(r, opts.everyMs ?? 1_000);
+        wake = () => {
+          clearTimeout(timer);
+          r();
+        };
+      });
+      wake = null;
     }
   })();
   const tenantsOf = (sha: string) => {
@@ -64,6 +86,8 @@ export function watchMain(opts: { gitDir: string; planeUrl: string; secret: stri
     },
     async stop() {
       stopped = true;
+      refs.close();
+      wake?.();
       await loop;
       await Promise.all(deliveries);
     },

@@ -104,6 +104,7 @@ export async function startPurchaseWorld(opts: PurchaseWorldOptions): Promise<Pu
     if (plane.url === null) throw new Error('the control plane serves no HTTP');
     main = watchMain({ gitDir: world.repo.gitDir, planeUrl: plane.url, secret: githubSecret });
     const planeUrl = plane.url;
+    await firstPassDone(planeUrl);
     const watcher = main;
     return {
       world,
@@ -142,6 +143,23 @@ async function warmUp(deps: Parameters<typeof reconcilePass>[0], owners: readonl
     last = notReady.map((w) => `${w}: ${JSON.stringify(report.owners.find((o) => o.owner === w) ?? 'absent')}`).join('; ');
   }
   throw new Error(`the shared hosts and their warm tenants are not ready: ${last}`);
+}
+
+/**
+ * Waits until the control plane's reconciler loop has finished its first pass (its metrics count
+ * one). A production control plane runs long before a purchase; without this, the purchase
+ * shared the CPU with the new process's first pass (opening the hosts' SSH connections, loading
+ * the fleet cold), which was part of no phase the benchmark names.
+ */
+async function firstPassDone(planeUrl: string): Promise<void> {
+  const deadline = Date.now() + 120_000;
+  for (;;) {
+    const text = await (await fetch(`${planeUrl}/metrics`)).text();
+    const passes = [...text.matchAll(/^buckfleet_reconcile_duration_seconds_count\{[^}]*\} (\d+)$/gm)].reduce((n, m) => n + Number(m[1]), 0);
+    if (passes > 0) return;
+    if (Date.now() > deadline) throw new Error('the control plane finished no reconcile pass in 2 minutes');
+    await new Promise((r) => setTimeout(r, 100));
+  }
 }
 
 /** Runs every step even when one fails (a benchmark's teardown must not leave hosts behind), then throws what failed. */

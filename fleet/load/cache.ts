@@ -45,16 +45,21 @@ const keyOf = (b: TreeBlob): string => `${b.sha}\0${b.path}`;
  */
 export class ManifestCache {
   private readonly entries = new Map<string, Located<unknown>>();
-  private last: { readonly commit: string; readonly result: LoadResult; readonly manifests: number } | null = null;
+  private last: { readonly commit: string; readonly result: LoadResult; readonly manifests: number; readonly listing: TreeListing } | null = null;
 
   /** The result of the last load, if it was of `commit`. */
   lastLoad(commit: string): { readonly result: LoadResult; readonly manifests: number } | null {
     return this.last?.commit === commit ? this.last : null;
   }
 
+  /** The tree listing of the last load, if it was of `commit`: a change built on it need not list it again. */
+  lastListing(commit: string): TreeListing | null {
+    return this.last?.commit === commit ? this.last.listing : null;
+  }
+
   /** Keeps `result` as the load of `commit` (a commit's tree never changes, so neither does its load). */
-  remember(commit: string, result: LoadResult, manifests: number): void {
-    this.last = { commit, result, manifests };
+  remember(commit: string, result: LoadResult, manifests: number, listing: TreeListing): void {
+    this.last = { commit, result, manifests, listing };
   }
 
   get size(): number {

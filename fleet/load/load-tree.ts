@@ -34,7 +34,7 @@ export async function loadTree(cache: ManifestCache, source: TreeSource, commit:
   await readMissing(cache, source, listing, texts, commit);
   const t2 = performance.now();
   const { result, stats } = cache.load(listing, texts);
-  cache.remember(commit, result, stats.validated + stats.reused);
+  cache.remember(commit, result, stats.validated + stats.reused, listing);
   const t3 = performance.now();
   return { result, stats: { ...stats, read: texts.size, listMs: t1 - t0, readMs: t2 - t1, validateMs: t3 - t2, unchanged: false } };
 }

@@ -80,3 +80,29 @@ describe('textsAt', () => {
     expect(await textsAt({ read: (c: string) => repo.read(c) }, head, paths)).toEqual(texts);
   });
 });
+
+describe('a change built on the loaded main', () => {
+  it('reads the texts and checks the edited tree without listing main again', async () => {
+    temp = await makeTempBareRepo(Object.fromEntries(validFleetFiles()));
+    const repo = temp.repo;
+    const lists: string[] = [];
+    const counted = {
+      read: (c: string) => repo.read(c),
+      listTree: (c: string) => (lists.push(c), repo.listTree(c)),
+      readBlobs: (s: readonly string[]) => repo.readBlobs(s),
+    };
+    const head = (await repo.head('main'))!;
+    expect((await loadRevision(counted, head)).ok).toBe(true);
+    expect(lists).toEqual([head]);
+    const texts = await textsAt(counted, head, ['fleet.yaml']);
+    const edited = await loadEdited(counted, head, [{ path: 'hosts/shared-9.yaml', content: 'name: shared-9\nregion: fra1\nsize: s-2vcpu-4gb\ncapacity: 10\n' }]);
+    expect(texts.has('fleet.yaml')).toBe(true);
+    expect(edited.ok).toBe(true);
+    expect(lists).toEqual([head]);
+
+    // Another revision is listed: the kept listing is only ever the loaded commit's.
+    const next = await repo.commit({ branch: 'main', parent: head, edits: [{ path: 'hosts/shared-8.yaml', content: 'name: shared-8\nregion: fra1\nsize: s-2vcpu-4gb\ncapacity: 10\n' }], message: 'add a host\n', expect: { at: head } });
+    expect((await textsAt(counted, next, ['hosts/shared-8.yaml'])).has('hosts/shared-8.yaml')).toBe(true);
+    expect(lists).toEqual([head, next]);
+  });
+});

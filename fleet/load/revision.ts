@@ -42,7 +42,7 @@ export async function loadRevision(repo: RevisionSource, revision: string): Prom
 export async function loadEdited(repo: RevisionSource, revision: string, edits: readonly FileEdit[]): Promise<LoadResult> {
   const tree = treeAccess(repo);
   if (tree === null) return loadFleet(applyEdits(await repo.read(revision), edits));
-  const listing = await tree.source.listTree(revision);
+  const listing = await listingAt(tree, revision);
   const edited = new Map(edits.map((e) => [e.path, e.content]));
   const texts = new Map<string, string>();
   const added: TreeBlob[] = [];
@@ -65,7 +65,7 @@ export async function textsAt(repo: RevisionSource, revision: string, paths: rea
     return new Map(paths.flatMap((p) => (files.has(p) ? [[p, files.get(p) ?? '']] : [])));
   }
   const wanted = new Set(paths);
-  const blobs = (await tree.source.listTree(revision)).blobs.filter((b) => wanted.has(b.path));
+  const blobs = (await listingAt(tree, revision)).blobs.filter((b) => wanted.has(b.path));
   const read = blobs.length === 0 ? new Map<string, string>() : await tree.source.readBlobs([...new Set(blobs.map((b) => b.sha))]);
   return new Map(
     blobs.map((b) => {
@@ -74,6 +74,11 @@ export async function textsAt(repo: RevisionSource, revision: string, paths: rea
       return [b.path, text];
     }),
   );
+}
+
+/** The tree of `revision`: as the cache's last load listed it when that was this commit (a change built on main), else from git. */
+async function listingAt(tree: { cache: ManifestCache; source: TreeSource }, revision: string): Promise<TreeListing> {
+  return tree.cache.lastListing(revision) ?? tree.source.listTree(revision);
 }
 
 /** The object name git gives a blob of `content` (SHA-256 when the repo's names are that long). */

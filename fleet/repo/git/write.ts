@@ -45,13 +45,16 @@ export async function writeCommit(git: GitRunner, input: CommitInput): Promise<s
   assertMessage(input.message, op, input.branch);
   assertEdits(input.edits, op, input.branch);
 
-  const parentTree = await git.probe(['rev-parse', '--verify', '-q', `${input.parent}^{tree}`]);
-  if (!parentTree.ok) {
+  // Side by side: each git process is mostly its start-up, and a purchase waits for every one.
+  const [parentTree, built] = await Promise.allSettled([git.probe(['rev-parse', '--verify', '-q', `${input.parent}^{tree}`]), buildTree(git, input.parent, input.edits)]);
+  if (parentTree.status === 'fulfilled' && !parentTree.value.ok) {
     throw new GitError(`parent commit ${input.parent} of ${input.branch} does not exist in the fleet repo`, { op, ref: input.branch });
   }
-  const tree = await buildTree(git, input.parent, input.edits);
+  if (parentTree.status === 'rejected') throw parentTree.reason;
+  if (built.status === 'rejected') throw built.reason;
+  const tree = built.value;
   const commit =
-    tree === parentTree.stdout.toString('utf8').trim()
+    tree === parentTree.value.stdout.toString('utf8').trim()
       ? input.parent
       : (await git.run(['commit-tree', tree, '-p', input.parent, '-F', '-'], { input: input.message })).toString('utf8').trim();
   await moveBranch(git, input.branch, commit, input.expect);
@@ -118,15 +121,23 @@ async function buildTree(git: GitRunner, base: string | null, edits: readonly Fi
   const dir = await mkdtemp(join(tmpdir(), 'buckfleet-index-'));
   try {
     const env = { GIT_INDEX_FILE: join(dir, 'index') };
-    await git.run(base === null ? ['read-tree', '--empty'] : ['read-tree', base], { env });
+    const writes = edits.filter((e): e is FileEdit & { content: string } => e.content !== null);
+    // The blobs go into the object store while the index is seeded: neither needs the other.
+    // Both settle before either's failure is thrown: `finally` must not remove the blob files
+    // while hash-object still reads them.
+    const [hashed, seeded] = await Promise.allSettled([
+      writes.length > 0 ? hashBlobs(git, dir, writes.map((e) => e.content)) : Promise.resolve([]),
+      git.run(base === null ? ['read-tree', '--empty'] : ['read-tree', base], { env }),
+    ]);
+    if (seeded.status === 'rejected') throw seeded.reason;
+    if (hashed.status === 'rejected') throw hashed.reason;
+    const shas = hashed.value;
     const removals = edits.filter((e) => e.content === null);
     if (removals.length > 0) {
       const records = removals.map((e) => `0 ${ZERO_SHA}\t${e.path}\0`).join('');
       await git.run(['update-index', '-z', '--index-info'], { env, input: records });
     }
-    const writes = edits.filter((e): e is FileEdit & { content: string } => e.content !== null);
     if (writes.length > 0) {
-      const shas = await hashBlobs(git, dir, writes.map((e) => e.content));
       const cacheinfo = writes.flatMap((e, i) => ['--cacheinfo', `100644,${shas[i] ?? ''},${e.path}`]);
       await git.run(['update-index', '--add', ...cacheinfo], { env });
     }

@@ -154,11 +154,11 @@ export class LocalFleetRepo implements FleetRepo, ChangeRequests {
           if (!same) await this.prs.write(next);
           return next;
         });
-        if (updated !== null) return this.toPullRequest(updated);
+        if (updated !== null) return this.toPullRequest(updated, head);
         continue;
       }
       const record = await this.prs.create({ branch, title, body, labels, state: 'open', head, mergeCommit: null, mergeMessage: null, comments: [] });
-      if (await this.prs.claim(branch, record.number)) return this.toPullRequest(record);
+      if (await this.prs.claim(branch, record.number)) return this.toPullRequest(record, head);
       await this.prs.discard(record.number); // another writer opened it first; update that one next time round
     }
     throw new GitError(`gave up opening the pull request of ${branch} after ${ENSURE_PR_TRIES} races with other writers`, { op: 'ensure-pr', ref: branch });
@@ -254,9 +254,10 @@ export class LocalFleetRepo implements FleetRepo, ChangeRequests {
     return this.statuses.get(commit);
   }
 
-  private async toPullRequest(record: PrRecord): Promise<PullRequest> {
+  /** `liveHead`: the branch's head as the caller just read it, so it is not asked for again. */
+  private async toPullRequest(record: PrRecord, liveHead?: string): Promise<PullRequest> {
     const state = await this.prs.effectiveState(record);
-    const head = state === 'open' ? ((await this.head(record.branch)) ?? record.head) : record.head;
+    const head = state === 'open' ? (liveHead ?? (await this.head(record.branch)) ?? record.head) : record.head;
     return {
       number: record.number,
       branch: record.branch,

@@ -1,6 +1,6 @@
 import { GitError, RefMovedError } from '../errors.js';
 import type { GitRunner } from '../git/runner.js';
-import { branchHead, moveBranch } from '../git/write.js';
+import { assertBranchName, branchHead, FULL_SHA, moveBranch } from '../git/write.js';
 import type { UpdateOutcome } from '../types.js';
 
 /** How often a fast-forward re-checks after losing the race for the target branch. */
@@ -20,8 +20,25 @@ async function mustHead(git: GitRunner, branch: string, op: string): Promise<str
  * Fast-forwards `target` to `to` with a compare-and-swap. When another writer moves `target`
  * first, look again: if `to` still contains it, try again; if not, the caller has to bring
  * `target` into its branch first ("not_ancestor").
+ *
+ * The first try is two git processes, not three: when `target` is an ancestor of `to`, it is
+ * their merge base, so the compare-and-swap from the merge base succeeds exactly then. When it
+ * fails, the head is read and the ancestry checked, as every later try does.
  */
 export async function fastForward(git: GitRunner, target: string, to: string): Promise<'done' | 'not_ancestor'> {
+  assertBranchName(target, 'merge');
+  // Only a shortcut: whatever stops it (no such branch, an unknown commit, a lock) is met again,
+  // and reported, by the loop below.
+  const base = await git.probe(['merge-base', `refs/heads/${target}^{commit}`, to]).catch(() => null);
+  const guess = base?.ok === true ? base.stdout.toString('utf8').trim() : null;
+  if (guess !== null && FULL_SHA.test(guess)) {
+    try {
+      await moveBranch(git, target, to, { at: guess });
+      return 'done';
+    } catch (error) {
+      if (!(error instanceof RefMovedError)) throw error;
+    }
+  }
   for (let tries = 0; tries < FAST_FORWARD_TRIES; tries++) {
     const old = await mustHead(git, target, 'merge');
     if (old === to) return 'done';
