@@ -125,6 +125,32 @@ describe('pull requests', () => {
     expect(await repo.findPr('bf/f')).toMatchObject({ number: reopened.number, state: 'open' });
   });
 
+  it('finds a branch\'s PRs and numbers new ones without reading the other records', async () => {
+    const { pr: first } = await openChange('bf/old', 'old.txt', '1');
+    // Every other record unreadable: a change's path must not read them (a year of renewals is 100k+ files).
+    await writeFile(join(temp.gitDir, 'buckfleet', 'prs', `${first.number}.json`), '{ not json');
+    const { pr } = await openChange('bf/new', 'new.txt', '1');
+    expect(pr.number).toBe(first.number + 1);
+    expect(await repo.findPr('bf/new')).toMatchObject({ number: pr.number, state: 'open' });
+    expect(await repo.findPr('bf/never')).toBeNull();
+    await expect(repo.listOpen()).rejects.toThrow(/is not valid JSON/); // the open list does read the open ones
+  });
+
+  it('indexes the PRs of a repo written before the branch index, once, when opened', async () => {
+    const { pr: a } = await openChange('bf/a1', 'a1.txt', '1');
+    await repo.close(a.number);
+    const again = await repo.ensurePr({ branch: 'bf/a1', title: 'again', body: '', labels: [] });
+    const { pr: b } = await openChange('bf/b1', 'b1.txt', '1');
+    const prs = join(temp.gitDir, 'buckfleet', 'prs');
+    for (const old of ['branches', 'branches-indexed', 'last-number.json']) await rm(join(prs, old), { recursive: true, force: true });
+    const reopened = await LocalFleetRepo.open(temp.gitDir);
+    expect(await reopened.findPr('bf/a1')).toMatchObject({ number: again.number, state: 'open' });
+    expect(await reopened.findPr('bf/b1')).toMatchObject({ number: b.number });
+    const { pr: c } = await openChange('bf/c1', 'c1.txt', '1', reopened);
+    expect(c.number).toBe(b.number + 1);
+    expect((await reopened.listOpen()).map((p) => p.number)).toEqual([again.number, b.number, c.number]);
+  });
+
   it('ensureComment keeps one comment per marker', async () => {
     const { pr } = await openChange('bf/c', 'c.txt', '1');
     await repo.ensureComment(pr.number, 'plan', 'plan v1');

@@ -166,8 +166,8 @@ export class LocalFleetRepo implements FleetRepo, ChangeRequests {
 
   async findPr(branch: string): Promise<PullRequest | null> {
     assertBranchName(branch, 'find-pr');
-    const newest = (await this.prs.all()).filter((r) => r.branch === branch).at(-1);
-    return newest === undefined ? null : this.toPullRequest(newest);
+    const newest = await this.prs.newestOf(branch);
+    return newest === null ? null : this.toPullRequest(newest);
   }
 
   async getPr(number: number): Promise<PullRequest> {
@@ -175,8 +175,8 @@ export class LocalFleetRepo implements FleetRepo, ChangeRequests {
   }
 
   async listOpen(): Promise<PullRequest[]> {
-    const all = await Promise.all((await this.prs.all()).map((r) => this.toPullRequest(r)));
-    return all.filter((pr) => pr.state === 'open');
+    const claimed = await Promise.all((await this.prs.claimed()).map((r) => this.toPullRequest(r)));
+    return claimed.filter((pr) => pr.state === 'open');
   }
 
   async ensureComment(pr: number, marker: string, body: string): Promise<void> {

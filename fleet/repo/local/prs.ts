@@ -24,6 +24,12 @@ export const PrRecord = z.object({
 export type PrRecord = z.infer<typeof PrRecord>;
 
 const Claim = z.object({ branch: z.string(), number: z.number().int().positive() });
+/** `prs/branches/<sha256 of branch>.json`: every PR number a branch has had, ascending. */
+const BranchIndex = z.object({ branch: z.string(), numbers: z.array(z.number().int().positive()) });
+/** `prs/last-number.json`: the highest number created so far, a hint (exclusive create still decides). */
+const LastNumber = z.object({ last: z.number().int().nonnegative() });
+/** Present once every record written before the branch index existed has been indexed. */
+const INDEX_MARKER = 'branches-indexed';
 
 export { PrNotFoundError } from '../errors.js';
 
@@ -34,10 +40,15 @@ export { PrNotFoundError } from '../errors.js';
  * the same branch at once, one claim wins and the loser deletes its record. A PR counts as open
  * only while it holds its branch's claim, so a record left by a crash between the two creates
  * never shows up as a second open PR.
+ *
+ * Every renewal and purchase is a PR, so records pile up (10k tenants: 120k a year). Nothing on
+ * a change's path reads them all: a branch's PRs are found through `prs/branches/`, the next
+ * number starts from `prs/last-number.json`, and the open PRs are the claims.
  */
 export class PrStore {
   private readonly prsDir: string;
   private readonly claimsDir: string;
+  private readonly branchesDir: string;
 
   constructor(
     metadataDir: string,
@@ -46,10 +57,21 @@ export class PrStore {
   ) {
     this.prsDir = join(metadataDir, 'prs');
     this.claimsDir = join(this.prsDir, 'open');
+    this.branchesDir = join(this.prsDir, 'branches');
   }
 
+  /** Makes the folders and, once per repo, indexes the records written before the branch index existed. */
   async prepare(): Promise<void> {
     await mkdir(this.claimsDir, { recursive: true });
+    await mkdir(this.branchesDir, { recursive: true });
+    const marker = join(this.prsDir, INDEX_MARKER);
+    if (await readJson(marker, z.object({ at: z.string() }))) return;
+    // Idempotent (a union under each index's lock), so a crash or a second process doing the
+    // same at once only repeats work.
+    const records = await this.all();
+    for (const r of records) await this.index(r.branch, r.number);
+    await this.noteLast(records.reduce((max, r) => Math.max(max, r.number), 0));
+    await writeJsonAtomic(marker, { at: new Date().toISOString() });
   }
 
   private path(n: number): string {
@@ -57,7 +79,43 @@ export class PrStore {
   }
 
   private claimPath(branch: string): string {
-    return join(this.claimsDir, `${createHash('sha256').update(branch).digest('hex')}.json`);
+    return join(this.claimsDir, `${branchKey(branch)}.json`);
+  }
+
+  private indexPath(branch: string): string {
+    return join(this.branchesDir, `${branchKey(branch)}.json`);
+  }
+
+  /** Adds `n` to the numbers of `branch`. */
+  private async index(branch: string, n: number): Promise<void> {
+    const path = this.indexPath(branch);
+    await withFileLock(path, async () => {
+      const index = await readJson(path, BranchIndex);
+      const numbers = index?.branch === branch ? index.numbers : [];
+      if (numbers.includes(n)) return;
+      await writeJsonAtomic(path, { branch, numbers: [...numbers, n].sort((a, b) => a - b) });
+    });
+  }
+
+  /** The newest record of a branch, in any state; null when it never had one. */
+  async newestOf(branch: string): Promise<PrRecord | null> {
+    const index = await readJson(this.indexPath(branch), BranchIndex);
+    if (index === null || index.branch !== branch) return null;
+    // A number whose record is gone lost a claim race (`discard`).
+    for (const n of [...index.numbers].reverse()) {
+      const record = await this.get(n);
+      if (record !== null && record.branch === branch) return record;
+    }
+    return null;
+  }
+
+  /** The records holding their branch's claim: the open PRs, by number. */
+  async claimed(): Promise<PrRecord[]> {
+    const names = (await readdir(this.claimsDir)).filter((name) => /^[0-9a-f]{64}\.json$/.test(name));
+    const claims = await Promise.all(names.map((name) => readJson(join(this.claimsDir, name), Claim)));
+    const numbers = claims.flatMap((c) => (c === null ? [] : [c.number])).sort((a, b) => a - b);
+    const records = await Promise.all(numbers.map((n) => this.get(n)));
+    return records.filter((r): r is PrRecord => r !== null);
   }
 
   async get(n: number): Promise<PrRecord | null> {
@@ -92,14 +150,31 @@ export class PrStore {
     return (await this.claimOf(record.branch)) === record.number ? 'open' : 'closed';
   }
 
-  /** Writes a new record under the next free number. */
+  /** Writes a new record under the next free number and indexes it under its branch. */
   async create(fields: Omit<PrRecord, 'number'>): Promise<PrRecord> {
-    let next = (await this.all()).reduce((max, r) => Math.max(max, r.number), 0) + 1;
+    let next = (await this.lastNumber()) + 1;
     for (let tries = 0; tries < 1000; tries++, next++) {
       const record = { ...fields, number: next };
-      if (await createJsonExclusive(this.path(next), record)) return record;
+      if (await createJsonExclusive(this.path(next), record)) {
+        await this.noteLast(next);
+        await this.index(fields.branch, next);
+        return record;
+      }
     }
     throw new GitError(`could not allocate a pull request number in ${this.where} after 1000 tries`, { op: 'create-pr', ref: fields.branch });
+  }
+
+  /** Where numbering goes on: the hint, else the highest record file name (one directory read, no record read). */
+  private async lastNumber(): Promise<number> {
+    const hint = await readJson(join(this.prsDir, 'last-number.json'), LastNumber);
+    if (hint !== null) return hint.last;
+    const names = await readdir(this.prsDir);
+    return names.reduce((max, name) => (/^[1-9]\d*\.json$/.test(name) ? Math.max(max, Number(name.slice(0, -5))) : max), 0);
+  }
+
+  /** Writers racing may leave the hint a little low; the exclusive create steps over the numbers taken. */
+  private async noteLast(n: number): Promise<void> {
+    await writeJsonAtomic(join(this.prsDir, 'last-number.json'), { last: n });
   }
 
   /** Makes `n` the open PR of its branch; false when another PR holds the claim. */
@@ -126,3 +201,5 @@ export class PrStore {
     return withFileLock(this.path(n), fn);
   }
 }
+
+const branchKey = (branch: string) => createHash('sha256').update(branch).digest('hex');
