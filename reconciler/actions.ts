@@ -25,12 +25,16 @@ export type Action = Base &
 
 export type ActionKind = Action['kind'];
 
-/** Phases in apply order: a lower phase never waits on a higher one. */
+/**
+ * Phases in apply order: a lower phase never waits on a higher one. A tenant's database needs
+ * no host, so it is made between ordering a droplet and waiting for it: a dedicated tenant's
+ * database is ready while its droplet boots, instead of after.
+ */
 export const PHASE: Readonly<Record<ActionKind, number>> = {
   'droplet.create': 0,
-  'host.wait': 1,
-  'database.ensure': 2,
-  'database.migrate': 3,
+  'database.ensure': 1,
+  'database.migrate': 2,
+  'host.wait': 3,
   'stack.deploy': 4,
   'stack.stop': 5,
   'database.dump': 6,

@@ -11,8 +11,8 @@ export interface ApplyHooks {
    * before it is journaled done (`after`): the crash tests kill the process at both.
    */
   readonly failpoint?: (action: Action, stage: 'before' | 'after') => void;
-  /** Called after each done step, for progress messages ("step 3 of 6"). */
-  readonly progress?: (action: Action, index: number, total: number) => Promise<void>;
+  /** Called after each done step, for progress messages ("step 3 of 6"); `next` is the step that follows, if any. */
+  readonly progress?: (action: Action, index: number, total: number, next: Action | null) => Promise<void>;
   /** Aborted when the owner's lock is lost: no further step starts, another process may own it now. */
   readonly lockLost?: AbortSignal;
   /**
@@ -71,7 +71,7 @@ export async function applyOwner(
       doneInPass.add(action.id);
       applied.push(action.id);
       ctx.log.info({ tenant: owner, operation: op.id, action: action.id, step: index + 1, of: actions.length }, 'step done');
-      await hooks.progress?.(action, index + 1, actions.length);
+      await hooks.progress?.(action, index + 1, actions.length, actions[index + 1] ?? null);
     } catch (thrown) {
       const error = asReconcileError(thrown, { owner, action: action.id });
       if (started) await journal.failed(op.id, action.id, error.message);

@@ -71,12 +71,13 @@ describe('plan', () => {
     expect(summary(p)).toEqual([
       `${DEDICATED_TENANT}/droplet.create <- -`,
       `host:${SHARED_HOST}/droplet.create <- -`,
-      `${DEDICATED_TENANT}/host.wait <- ${DEDICATED_TENANT}/droplet.create`,
-      `host:${SHARED_HOST}/host.wait <- host:${SHARED_HOST}/droplet.create`,
+      // Databases between ordering the droplets and waiting for them: made while they boot.
       `${SHARED_TENANT}/database.ensure <- -`,
       `${DEDICATED_TENANT}/database.ensure <- -`,
       `${SHARED_TENANT}/database.migrate <- ${SHARED_TENANT}/database.ensure`,
       `${DEDICATED_TENANT}/database.migrate <- ${DEDICATED_TENANT}/database.ensure`,
+      `${DEDICATED_TENANT}/host.wait <- ${DEDICATED_TENANT}/droplet.create`,
+      `host:${SHARED_HOST}/host.wait <- host:${SHARED_HOST}/droplet.create`,
       `${SHARED_TENANT}/stack.deploy <- host:${SHARED_HOST}/droplet.create,host:${SHARED_HOST}/host.wait,${SHARED_TENANT}/database.ensure,${SHARED_TENANT}/database.migrate`,
       `${DEDICATED_TENANT}/stack.deploy <- ${DEDICATED_TENANT}/droplet.create,${DEDICATED_TENANT}/host.wait,${DEDICATED_TENANT}/database.ensure,${DEDICATED_TENANT}/database.migrate`,
     ]);

@@ -255,10 +255,10 @@ async function record(deps: ReconcilerDeps, owner: string, revision: string, err
 }
 
 function progressHook(deps: ReconcilerDeps, fleet: Fleet, owner: string, revision: string, hooks: ApplyHooks): ApplyHooks['progress'] {
-  return async (action, index, total) => {
+  return async (action, index, total, next) => {
     await deps.store.event(owner, 'reconcile.step', { revision, action: action.id, kind: action.kind, step: index, of: total });
-    await tell(deps, fleet, owner, `${revision}:${action.id}`, 'deploy.progress', { step: index, of: total, kind: action.kind });
-    await hooks.progress?.(action, index, total);
+    await tell(deps, fleet, owner, `${revision}:${action.id}`, 'deploy.progress', { step: index, of: total, kind: action.kind, next: next?.kind ?? null });
+    await hooks.progress?.(action, index, total, next);
   };
 }
 

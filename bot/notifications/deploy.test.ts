@@ -15,7 +15,7 @@ const render = async (kind: string, payload: unknown, opts: { locale?: 'en' | 'r
   if (!renderer) throw new Error(`${kind} is not registered`);
   return renderer(payload, t(opts.locale ?? 'en'), opts.extras ?? NONE);
 };
-const progress = (step: number, of: number, kind: string) => ({ tenant: 'alpha-shop', step, of, kind });
+const progress = (step: number, of: number, kind: string, next?: string | null) => ({ tenant: 'alpha-shop', step, of, kind, ...(next === undefined ? {} : { next }) });
 const lines = (text: string) => text.split('\n');
 
 describe('deploy notifications', () => {
@@ -36,25 +36,29 @@ describe('deploy notifications', () => {
   });
 
   it('show the steps so far as a checklist: done, under way, still to come', async () => {
-    const afterDroplet = await render('deploy.progress', progress(1, 4, 'droplet.create'));
+    // A dedicated tenant: the droplet is ordered, its database is made while it boots.
+    const afterDroplet = await render('deploy.progress', progress(1, 5, 'droplet.create', 'database.ensure'));
     expect(lines(afterDroplet.text)).toEqual([
-      '⚙️ Setting up your bot alpha-shop: step 1 of 4 done.',
+      '⚙️ Setting up your bot alpha-shop: step 1 of 5 done.',
       '',
       '✅ Payment received',
       '✅ Order accepted into the fleet',
-      '⏳ Server',
-      '▫️ Database',
+      '⏳ Database',
+      '▫️ Server',
       '▫️ Bot started on the server',
       '▫️ Health check',
       '▫️ Running',
     ]);
-    const icons = async (kind: string) => lines((await render('deploy.progress', progress(2, 4, kind))).text).slice(2).map((l) => l.split(' ')[0]);
-    expect(await icons('host.wait')).toEqual(['✅', '✅', '✅', '⏳', '▫️', '▫️', '▫️']);
-    // A shared-host tenant has no server step: its database being done means the server was there.
+    const icons = async (kind: string, next?: string | null) => lines((await render('deploy.progress', progress(2, 5, kind, next))).text).slice(2).map((l) => l.split(' ')[0]);
+    expect(await icons('database.ensure', 'database.migrate')).toEqual(['✅', '✅', '⏳', '▫️', '▫️', '▫️', '▫️']);
+    // Then the server is under way (booting) when host.wait follows…
+    expect(await icons('database.migrate', 'host.wait')).toEqual(['✅', '✅', '✅', '⏳', '▫️', '▫️', '▫️']);
+    expect(await icons('host.wait', 'stack.deploy')).toEqual(['✅', '✅', '✅', '✅', '⏳', '▫️', '▫️']);
+    // …and was there already for a tenant on a running host, or in a message from before `next` was sent.
+    expect(await icons('database.migrate', 'stack.deploy')).toEqual(['✅', '✅', '✅', '✅', '⏳', '▫️', '▫️']);
     expect(await icons('database.ensure')).toEqual(['✅', '✅', '✅', '✅', '⏳', '▫️', '▫️']);
-    expect(await icons('database.migrate')).toEqual(['✅', '✅', '✅', '✅', '⏳', '▫️', '▫️']);
     // stack.deploy holds the health gate: both are done when it is.
-    expect(await icons('stack.deploy')).toEqual(['✅', '✅', '✅', '✅', '✅', '✅', '⏳']);
+    expect(await icons('stack.deploy', null)).toEqual(['✅', '✅', '✅', '✅', '✅', '✅', '⏳']);
   });
 
   it('say what a step outside a setup did (a suspension stops the bot), and a plain step count for a kind they do not know', async () => {

@@ -18,27 +18,42 @@ const Progress = z.object({
   of: z.number().int().min(1),
   /** An action kind (reconciler/actions.ts); one this code does not know reads as a generic step. */
   kind: z.string().min(1).max(64),
+  /** The kind of the step that follows, null after the last; absent in messages written before it was sent. */
+  next: z.string().min(1).max(64).nullable().optional(),
 }).refine((p) => p.step <= p.of, { message: 'step is past of', path: ['step'] });
 const Running = z.object({ tenant: Slug });
 const Failed = z.object({ tenant: Slug, reason: z.string().min(1).max(200) });
 
-/** What the customer sees of a deploy, in order: payment received → … → running. */
-const STAGES = ['paid', 'merged', 'server', 'database', 'stack', 'health', 'running'] as const;
+/**
+ * What the customer sees of a deploy, in order: payment received → … → running. The database
+ * comes before the server because the reconciler makes it while a new droplet boots
+ * (reconciler/actions.ts, PHASE).
+ */
+const STAGES = ['paid', 'merged', 'database', 'server', 'stack', 'health', 'running'] as const;
 type Stage = (typeof STAGES)[number];
 
 /**
- * How many stages are done once a step of this kind is: progress is written after each step
- * (reconciler/apply.ts), in phase order. A droplet that exists still has to boot (host.wait
- * follows), and stack.deploy includes the health gate (reconciler/steps/stacks.ts). A tenant on a
- * shared host has no server steps: its database step done means the server was there already.
+ * How many stages are done once a step of this kind is, given the step that follows: progress is
+ * written after each step (reconciler/apply.ts), in phase order. Ordering a droplet leaves the
+ * database under way; after the database, the server is under way when host.wait follows (it is
+ * booting) and done otherwise (a tenant on a running host); stack.deploy includes the health
+ * gate (reconciler/steps/stacks.ts). Undefined for the steps of anything but a setup.
  */
-const DONE_AFTER: Readonly<Record<string, number>> = {
-  'droplet.create': 2,
-  'host.wait': 3,
-  'database.ensure': 4,
-  'database.migrate': 4,
-  'stack.deploy': 6,
-};
+function doneAfter(kind: string, next: string | null | undefined): number | undefined {
+  switch (kind) {
+    case 'droplet.create':
+      return 2;
+    case 'database.ensure':
+    case 'database.migrate':
+      return next === 'database.migrate' ? 2 : next === 'host.wait' ? 3 : 4;
+    case 'host.wait':
+      return 4;
+    case 'stack.deploy':
+      return 6;
+    default:
+      return undefined;
+  }
+}
 
 /** Every key literal, so the locales test sees each one. */
 function stageLabel(t: Translate, stage: Stage): string {
@@ -98,7 +113,7 @@ export const DEPLOY_RENDERERS: Renderers = {
   'deploy.progress': (payload, t): Rendered => {
     const p = parsePayload(Progress, 'deploy.progress', payload);
     const vars = { tenant: p.tenant, step: String(p.step), of: String(p.of) };
-    const done = DONE_AFTER[p.kind];
+    const done = doneAfter(p.kind, p.next);
     const text = done === undefined ? otherStep(t, p.kind, vars) : `${t('notify-deploy-progress', vars)}\n\n${checklist(t, done)}`;
     return { text, topic: topic(p.tenant) };
   },

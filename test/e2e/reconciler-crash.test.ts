@@ -9,7 +9,7 @@ import { buckfleet } from './child.js';
 import { startWorld, type World } from './world.js';
 
 /** Every step of a dedicated tenant's first deploy, in order. */
-const STEPS = ['droplet.create', 'host.wait', 'database.ensure', 'database.migrate', 'stack.deploy'];
+const STEPS = ['droplet.create', 'database.ensure', 'database.migrate', 'host.wait', 'stack.deploy'];
 
 describeWithHosts('reconciler crash safety: SIGKILL at every journaled step of a first deploy', () => {
   let world: World;

@@ -92,19 +92,19 @@ describeWithHosts('reconciler fault: a host cut off mid-deploy is retried, degra
     await stopAllTestHosts();
   }, 120_000);
 
-  it('cuts one dedicated host off right after its database steps: its stack.deploy fails on the dead host, the others finish', async () => {
+  it('cuts one dedicated host off right after it answered (host.wait): its stack.deploy fails on the dead host, the others finish', async () => {
     let cutAfter: string | null = null;
     const progress = async (action: Action) => {
-      if (action.id !== `${cut.slug}/database.migrate`) return;
+      if (action.id !== `${cut.slug}/host.wait`) return;
       await hostOf(dropletOf(cut)).cutOff();
       cutAfter = action.id;
     };
     const report = await reconcilePass(await depsWith(120_000), { hooks: { progress } });
-    expect(cutAfter).toBe(`${cut.slug}/database.migrate`);
+    expect(cutAfter).toBe(`${cut.slug}/host.wait`);
 
     expect(summary(report)).toEqual([`${cut.slug}: progressing`, `${dedicated.slug}: ready`, `${shared.slug}: ready`, 'host:shared-1: ready'].sort());
     const failed = outcome(report, cut);
-    expect(failed.applied).toEqual(['droplet.create', 'host.wait', 'database.ensure', 'database.migrate'].map((k) => `${cut.slug}/${k}`));
+    expect(failed.applied).toEqual(['droplet.create', 'database.ensure', 'database.migrate', 'host.wait'].map((k) => `${cut.slug}/${k}`));
     expect(failed.error).toContain(`${hostOf(dropletOf(cut)).address}:22 did not answer over SSH during write stack of bf-${cut.slug}`);
 
     // The others run; the cut tenant got its database but no stack.
@@ -121,9 +121,9 @@ describeWithHosts('reconciler fault: a host cut off mid-deploy is retried, degra
     );
     expect(steps.rows.map((r) => `${r.action_id.slice(cut.slug.length + 1)} ${r.step} (${r.op})`)).toEqual([
       'droplet.create done (failed)',
-      'host.wait done (failed)',
       'database.ensure done (failed)',
       'database.migrate done (failed)',
+      'host.wait done (failed)',
       'stack.deploy failed (failed)',
     ]);
     expect(steps.rows.at(-1)?.error).toMatch(/did not answer over SSH/);

@@ -62,11 +62,11 @@ describeWithHosts('the database server restarting in the middle of a deploy', ()
     await server?.close();
   }, 120_000);
 
-  it('restarted between database.migrate and stack.deploy: the lock is known lost, the pass ends that owner as transient, the next pass finishes', async () => {
+  it('restarted between host.wait and stack.deploy: the lock is known lost, the pass ends that owner as transient, the next pass finishes', async () => {
     const { deps } = await world.reconciler();
     let restarted = false;
     const progress = async (action: Action) => {
-      if (action.id !== `${between.slug}/database.migrate`) return;
+      if (action.id !== `${between.slug}/host.wait`) return;
       await server.stop();
       await server.start();
       restarted = true;
@@ -75,7 +75,7 @@ describeWithHosts('the database server restarting in the middle of a deploy', ()
     expect(restarted).toBe(true);
     const o = outcome(report, between);
     expect(o.status).toBe('progressing');
-    expect(o.applied).toEqual(['droplet.create', 'host.wait', 'database.ensure', 'database.migrate'].map((k) => `${between.slug}/${k}`));
+    expect(o.applied).toEqual(['droplet.create', 'database.ensure', 'database.migrate', 'host.wait'].map((k) => `${between.slug}/${k}`));
     expect(o.error).toMatch(/lock of .* was lost/);
 
     const next = await reconcilePass(deps, { only: between.slug });
