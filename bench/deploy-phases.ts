@@ -25,9 +25,13 @@ export interface DeployPhases {
   readonly plan: number;
   /** droplet.create: the DigitalOcean API call (dedicated only). */
   readonly droplet: number;
-  /** host.wait: the droplet boots and answers SSH (dedicated only). */
+  /**
+   * The droplet boots and answers SSH (dedicated only): from droplet.create's end to host.wait's
+   * end when host.wait had to wait (the database steps run in between, while it boots); host.wait
+   * alone when the host was up at its first look.
+   */
   readonly boot: number;
-  /** database.ensure + database.migrate. */
+  /** database.ensure + database.migrate, when they did not run while a droplet booted. */
   readonly database: number;
   /** stack.deploy's start until the container started: the compose file over SSH, compose up. */
   readonly composeUp: number;
@@ -45,16 +49,30 @@ export interface DeployPhases {
 const duration = (steps: readonly StepSpan[], kinds: readonly string[]) =>
   steps.filter((s) => kinds.includes(s.kind) && s.status === 'done' && s.finishedAt !== null).reduce((sum, s) => sum + ((s.finishedAt ?? s.startedAt) - s.startedAt), 0);
 
+/**
+ * host.wait lasting longer than this had at least one look fail (a look is one SSH command, a
+ * fraction of a second, and a failed one is followed by a pause): the host was still booting when
+ * the steps before it were done, so they ran inside the boot and cost the purchase nothing.
+ */
+export const HOST_WAITED_MS = 1_000;
+
 export function deployPhases(t: DeployTimes): DeployPhases {
   const deploy = t.steps.find((s) => s.kind === 'stack.deploy' && s.status === 'done');
   if (deploy?.finishedAt == null) throw new Error('no finished stack.deploy step in the journal');
+  const done = (kind: string) => t.steps.find((s) => s.kind === kind && s.status === 'done' && s.finishedAt !== null);
+  const create = done('droplet.create');
+  const wait = done('host.wait');
+  const hostWait = duration(t.steps, ['host.wait']);
+  const withinBoot = create?.finishedAt != null && wait?.finishedAt != null && hostWait > HOST_WAITED_MS;
+  const inBoot = (s: StepSpan) => withinBoot && s.startedAt >= (create.finishedAt ?? 0) && (s.finishedAt ?? Infinity) <= wait.startedAt;
+  const database = duration(t.steps.filter((s) => !inBoot(s)), ['database.ensure', 'database.migrate']);
   const known = {
     webhook: t.respondedAt - t.sentAt,
     commit: t.committedAt - t.respondedAt,
     plan: t.plannedAt - t.committedAt,
     droplet: duration(t.steps, ['droplet.create']),
-    boot: duration(t.steps, ['host.wait']),
-    database: duration(t.steps, ['database.ensure', 'database.migrate']),
+    boot: withinBoot ? (wait.finishedAt ?? 0) - (create.finishedAt ?? 0) : hostWait,
+    database,
     composeUp: t.containerStartedAt - deploy.startedAt,
     healthy: deploy.finishedAt - t.containerStartedAt,
     answer: t.answeredAt - deploy.finishedAt,
