@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { Semaphore } from 'async-mutex';
 import { mkdir, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
@@ -112,9 +113,9 @@ export class PrStore {
   /** The records holding their branch's claim: the open PRs, by number. */
   async claimed(): Promise<PrRecord[]> {
     const names = (await readdir(this.claimsDir)).filter((name) => /^[0-9a-f]{64}\.json$/.test(name));
-    const claims = await Promise.all(names.map((name) => readJson(join(this.claimsDir, name), Claim)));
+    const claims = await readAll(names, (name) => readJson(join(this.claimsDir, name), Claim));
     const numbers = claims.flatMap((c) => (c === null ? [] : [c.number])).sort((a, b) => a - b);
-    const records = await Promise.all(numbers.map((n) => this.get(n)));
+    const records = await readAll(numbers, (n) => this.get(n));
     return records.filter((r): r is PrRecord => r !== null);
   }
 
@@ -133,7 +134,7 @@ export class PrStore {
   async all(): Promise<PrRecord[]> {
     const names = await readdir(this.prsDir);
     const numbers = names.flatMap((name) => (/^[1-9]\d*\.json$/.test(name) ? [Number(name.slice(0, -5))] : []));
-    const records = await Promise.all(numbers.sort((a, b) => a - b).map((n) => this.get(n)));
+    const records = await readAll(numbers.sort((a, b) => a - b), (n) => this.get(n));
     // A loser of a claim race deletes its record between readdir and read.
     return records.filter((r): r is PrRecord => r !== null);
   }
@@ -203,3 +204,12 @@ export class PrStore {
 }
 
 const branchKey = (branch: string) => createHash('sha256').update(branch).digest('hex');
+
+/** Files read at once by {@link readAll}: all 20k records of a busy repo at once ran out of file descriptors (EMFILE). */
+const READERS = 64;
+
+/** `read` of every item, a few at a time, results in the items' order. */
+async function readAll<T, R>(items: readonly T[], read: (item: T) => Promise<R>): Promise<R[]> {
+  const limit = new Semaphore(READERS);
+  return Promise.all(items.map((item) => limit.runExclusive(() => read(item))));
+}
