@@ -8,12 +8,15 @@ import type { PurchaseWorld } from './purchase-world.js';
 /**
  * What exists after the burst, counted at the source rather than from the journal: tenants on
  * main, tenant databases on the server, and stacks whose container docker reports healthy on
- * some test host. A purchase is lost when any of the three lacks it.
+ * some test host. A purchase is running when all three have it, and lost when main lacks it: its
+ * webhook was answered 200 and no tenant came of it. (A run that hits its deadline has purchases
+ * not running yet; they are not lost unless main lacks them.)
  */
 export interface BurstCounts {
   readonly onMain: number;
   readonly databases: number;
   readonly healthyStacks: number;
+  readonly notRunning: readonly string[];
   readonly lost: readonly string[];
 }
 
@@ -32,6 +35,7 @@ export async function countRunning(pw: PurchaseWorld, slugs: readonly string[]):
       if (project?.startsWith('bf-') && status?.includes('(healthy)')) healthy.add(project.slice(3));
     }
   }
-  const lost = slugs.filter((s) => !onMain.has(s) || !databases.has(s) || !healthy.has(s));
-  return { onMain: onMain.size, databases: databases.size, healthyStacks: slugs.filter((s) => healthy.has(s)).length, lost };
+  const notRunning = slugs.filter((s) => !onMain.has(s) || !databases.has(s) || !healthy.has(s));
+  const lost = slugs.filter((s) => !onMain.has(s));
+  return { onMain: onMain.size, databases: databases.size, healthyStacks: slugs.filter((s) => healthy.has(s)).length, notRunning, lost };
 }

@@ -46,6 +46,7 @@ async function main(): Promise<void> {
   load.after = loadavg()[0] ?? 0;
   const expectedMs = (r.single.ms * r.n) / r.effectiveConcurrency;
   const lost = r.counts.lost.length;
+  const notRunning = r.counts.notRunning.length;
   const s = (x: number) => (x / 1000).toFixed(1);
   const spread = (x: Spread) => `${s(x.p50)} / ${s(x.p95)} / ${s(x.max)}`;
   console.log(
@@ -65,7 +66,8 @@ async function main(): Promise<void> {
         ['planned (operation opened) p50 / p95 / max (s)', spread(r.planned)],
         ['stack healthy p50 / p95 / max (s)', spread(r.running)],
         ['tenants on main / databases / healthy stacks', `${r.counts.onMain} / ${r.counts.databases} / ${r.counts.healthyStacks}`],
-        ['lost (none met?)', `${lost} (${lost === 0 ? 'yes' : 'NO'})`],
+        ['not running at the count (all running?)', `${notRunning} (${notRunning === 0 ? 'yes' : 'NO'})`],
+        ['lost: answered 200, never on main (none?)', `${lost} (${lost === 0 ? 'yes' : 'NO'})`],
       ],
     ),
   );
