@@ -66,6 +66,14 @@ describeWithHosts('reconciler fault: a host cut off mid-deploy is retried, degra
     );
     return r.rows.map((row) => `${row.kind} -> ${row.telegram_user_id}`);
   };
+  /** The progress messages about a tenant, as `step -> next step` (what the customer's checklist is drawn from). */
+  const progressOf = async (t: WorldTenant): Promise<string[]> => {
+    const r = await control.query<{ kind: string; next: string | null }>(
+      `SELECT payload->>'kind' AS kind, payload->>'next' AS next FROM outbox WHERE payload->>'tenant' = $1 AND kind = 'deploy.progress' ORDER BY id`,
+      [t.slug],
+    );
+    return r.rows.map((row) => `${row.kind} -> ${row.next ?? '(last)'}`);
+  };
   /** A stack that runs as the fleet says: one healthy core container that answers with the slug. */
   const expectRunning = async (t: WorldTenant) => {
     const host = hostOf(dropletOf(t));
@@ -133,6 +141,15 @@ describeWithHosts('reconciler fault: a host cut off mid-deploy is retried, degra
     // One failure is not yet worth telling anyone.
     expect(await outbox(cut, ['deploy.failed', 'admin.deploy_failed', 'deploy.running'])).toEqual([]);
     expect(await outbox(dedicated, ['deploy.running'])).toEqual([`deploy.running -> ${ownerId(dedicated)}`]);
+    // Each progress message names the step after it: the database is made while the droplet boots.
+    expect(await progressOf(dedicated)).toEqual([
+      'droplet.create -> database.ensure',
+      'database.ensure -> database.migrate',
+      'database.migrate -> host.wait',
+      'host.wait -> stack.deploy',
+      'stack.deploy -> (last)',
+    ]);
+    expect(await progressOf(shared)).toEqual(['database.ensure -> database.migrate', 'database.migrate -> stack.deploy', 'stack.deploy -> (last)']);
   }, 300_000);
 
   it('retries while the host stays cut: degraded from the third failure, owner and admins told once', async () => {
