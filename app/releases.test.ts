@@ -168,12 +168,18 @@ describe('buckfleet release (real git repos, real PostgreSQL)', () => {
       stop.abort();
       await loop.done;
     });
-    // Rounds before the soak is over only wait (the first one starts the soak at T0).
-    await new Promise((r) => setTimeout(r, 200));
+    // Rounds before the soak is over only wait: the first one starts the soak at T0. Waited for,
+    // not slept on: a loaded machine's first round came after a fixed 200 ms, started the soak
+    // at the moved clock instead, and the rest never followed.
+    const started = Date.now() + 10_000;
+    while ((await w.deps.rollouts.get('core', '1.1.0'))?.healthySince.alpha === undefined && Date.now() < started) await new Promise((r) => setTimeout(r, 20));
+    expect((await w.deps.rollouts.get('core', '1.1.0'))?.healthySince).toEqual({ alpha: T0.toISOString() });
     expect(await w.versions()).toMatchObject({ bravo: '1.0.0' });
     w.setNow(new Date(T0.getTime() + 30 * 60_000));
     const until = Date.now() + 10_000;
-    while ((await w.versions()).bravo !== '1.1.0' && Date.now() < until) await new Promise((r) => setTimeout(r, 50));
+    // The rollout is marked completed just after the rest's PR lands on main: wait for both.
+    const done = async () => (await w.versions()).bravo === '1.1.0' && (await w.deps.rollouts.get('core', '1.1.0'))?.state === 'completed';
+    while (!(await done()) && Date.now() < until) await new Promise((r) => setTimeout(r, 50));
     expect(await w.versions()).toEqual({ alpha: '1.1.0', bravo: '1.1.0', charlie: '1.0.0', nora: '1.0.0', nick: '1.0.0' });
     expect(await w.deps.rollouts.get('core', '1.1.0')).toMatchObject({ state: 'completed' });
   });
