@@ -50,6 +50,22 @@ describeWithHosts('releasing a module by tag: update PR, deploy, Update now, rol
   let notify = '';
   const approve = (pr: number) => approveChange({ repo: world.repo.repo, prs: world.repo.repo }, pr);
   const pass = async () => reconcilePass((await world.reconciler()).deps);
+  /**
+   * Passes until every owner is ready, at most three: the reconciler converges over passes, and
+   * a step that meets a transient fault (seen once in CI under load) is retried by the next one.
+   * Returns what each pass left not ready, so a failure names the owner, its status and error.
+   */
+  const converge = async (): Promise<string[][]> => {
+    const left: string[][] = [];
+    for (let i = 0; i < 3; i++) {
+      const report = await pass();
+      left.push(report.owners.filter((o) => o.status !== 'ready').map((o) => `${o.owner}: ${o.status} ${o.error ?? ''}`));
+      if (left.at(-1)?.length === 0) break;
+      // Kept in the run's output even when a later pass converges: the fault is worth knowing.
+      console.warn(`pass ${i + 1} left not ready: ${JSON.stringify(left.at(-1))}`);
+    }
+    return left;
+  };
   const mainTenant = async (slug: string) => parse((await world.repo.repo.read((await world.repo.repo.head(MAIN)) ?? '')).files.get(tenantFile(slug)) ?? 'null') as TenantManifest;
   const host = (): TestHost => {
     const h = world.hosts.get('bf-host-shared-1');
@@ -165,7 +181,8 @@ describeWithHosts('releasing a module by tag: update PR, deploy, Update now, rol
     expect(update).toBeDefined();
     await approve(update?.number ?? 0);
     expect((await mainTenant(auto)).modules.core?.version).toBe('1.1.0');
-    expect((await pass()).owners.filter((o) => o.status !== 'ready').map((o) => o.owner)).toEqual([]);
+    const updated = await converge();
+    expect(updated.at(-1), JSON.stringify(updated)).toEqual([]);
     expect(await tenantTables(auto)).toContain('core_chat_joins');
     const grace = customerOf(auto, 600_002);
     await grace.send('/start');
@@ -181,7 +198,8 @@ describeWithHosts('releasing a module by tag: update PR, deploy, Update now, rol
     await approve(revert?.number ?? 0);
     expect((await mainTenant(auto)).modules.core?.version).toBe('1.0.0');
     expect((await mainTenant(notify)).modules.core?.version).toBe('1.1.0');
-    expect((await pass()).owners.filter((o) => o.status !== 'ready').map((o) => o.owner)).toEqual([]);
+    const reverted = await converge();
+    expect(reverted.at(-1), JSON.stringify(reverted)).toEqual([]);
     const back = customerOf(auto, 600_004);
     await back.send('/start');
     expect((await back.waitFor('(core', 30_000)).text).toContain('(core 1.0.0)');
