@@ -1,5 +1,5 @@
-import { classifyPath } from '../paths.js';
-import { assembleFleet, type LoadResult, type Located, validateFile } from './index.js';
+import { classifyPath, type ManifestPath, type PathClass } from '../paths.js';
+import { assembleFleet, type LoadResult, type Located, type ValidatedFile, validateFile } from './index.js';
 
 /** One file of a commit's tree, named by its git blob: the same sha is the same bytes. */
 export interface TreeBlob {
@@ -24,27 +24,40 @@ export interface CacheLoadStats {
   readonly evicted: number;
 }
 
-/** Only these paths are read and validated; the rest of a fleet repo is never looked at. */
-const isManifest = (path: string): boolean => {
-  const kind = classifyPath(path).kind;
-  return kind !== 'ignored' && kind !== 'unexpected';
-};
+/** A manifest blob that must be validated from its text: where it is says what it must be. */
+export interface MissingBlob extends TreeBlob {
+  readonly where: ManifestPath;
+}
 
-const keyOf = (b: TreeBlob): string => `${b.sha}\0${b.path}`;
+/** A file validated from its text in this load, before {@link ManifestCache.load} assembles the tree. */
+export interface CheckedFile {
+  readonly sha: string;
+  readonly where: ManifestPath;
+  readonly result: ValidatedFile;
+}
+
+interface Entry {
+  readonly sha: string;
+  readonly where: ManifestPath;
+  readonly located: Located<unknown>;
+}
+
+const asManifest = (where: PathClass): ManifestPath | null => (where.kind === 'ignored' || where.kind === 'unexpected' ? null : where);
 
 /**
- * Manifests that validated, by path and git blob sha, kept across reconcile passes: a pass after a
- * one-file commit validates one file. A blob sha names its content, so an entry can never be
- * stale; the path is part of the key because what a file must be depends on where it is (and each
- * entry points its line numbers at its own file). Only files that validated are kept — a broken
- * file is validated again each time, so its report is always fresh — and each load drops the
- * entries of blobs no longer in the tree, so the cache never holds more than one tree's manifests.
+ * Manifests that validated, by path with their git blob sha, kept across reconcile passes: a pass
+ * after a one-file commit validates one file. A blob sha names its content, so an entry whose sha
+ * matches can never be stale; the path is part of the key because what a file must be depends on
+ * where it is (and each entry points its line numbers at its own file). Only files that validated
+ * are kept — a broken file is validated again each time, so its report is always fresh — and
+ * each load drops the entries of paths whose blob is no longer in the tree, so the cache never
+ * holds more than one tree's manifests.
  *
  * Cached values are frozen: every pass shares them, and a consumer that changed one would change
  * what later passes see.
  */
 export class ManifestCache {
-  private readonly entries = new Map<string, Located<unknown>>();
+  private readonly entries = new Map<string, Entry>();
   private last: { readonly commit: string; readonly result: LoadResult; readonly manifests: number; readonly listing: TreeListing } | null = null;
 
   /** The result of the last load, if it was of `commit`. */
@@ -66,39 +79,80 @@ export class ManifestCache {
     return this.entries.size;
   }
 
-  /** The manifest blobs of `listing` that neither the cache nor `texts` (by sha) can answer for. */
-  missing(listing: TreeListing, texts: ReadonlyMap<string, string>): TreeBlob[] {
-    return listing.blobs.filter((b) => isManifest(b.path) && !this.entries.has(keyOf(b)) && !texts.has(b.sha));
+  /**
+   * The manifest blobs of `listing` that neither the cache nor `texts` (by sha) can answer for.
+   * Only paths the cache has no entry for are classified again.
+   */
+  missing(listing: TreeListing, texts: ReadonlyMap<string, string>): MissingBlob[] {
+    const out: MissingBlob[] = [];
+    for (const b of listing.blobs) {
+      const entry = this.entries.get(b.path);
+      if (entry?.sha === b.sha || texts.has(b.sha)) continue;
+      const where = entry?.where ?? asManifest(classifyPath(b.path));
+      if (where !== null) out.push({ path: b.path, sha: b.sha, where });
+    }
+    return out;
   }
 
   /**
-   * Loads the tree of `listing`: cached manifests as they are, the others from `texts` (by sha;
-   * every blob {@link missing} names must be there). Then forgets every blob not in this tree.
+   * Validates `blobs` from `texts` (every one must be there), by path: what {@link load} then
+   * takes as validated in this load. Keeps nothing by itself, so a load that reads its blobs in
+   * batches can check each batch while git reads the next.
    */
-  load(listing: TreeListing, texts: ReadonlyMap<string, string>): { result: LoadResult; stats: CacheLoadStats } {
+  check(blobs: readonly MissingBlob[], texts: ReadonlyMap<string, string>, into: Map<string, CheckedFile>): void {
+    for (const { path, sha, where } of blobs) {
+      const text = texts.get(sha);
+      if (text === undefined) throw new Error(`internal: blob ${sha} of ${path} was not read`);
+      const result = validateFile(path, text, where);
+      into.set(path, { sha, where, result: result.ok ? { ok: true, located: { ...result.located, value: deepFreeze(result.located.value) } } : result });
+    }
+  }
+
+  /**
+   * Loads the tree of `listing`: cached manifests as they are, those in `checked` as checked, the
+   * others from `texts` (by sha; every blob {@link missing} names must be in one of the two).
+   * Then forgets every path whose blob is not in this tree.
+   */
+  load(
+    listing: TreeListing,
+    texts: ReadonlyMap<string, string>,
+    checked: ReadonlyMap<string, CheckedFile> = new Map(),
+  ): { result: LoadResult; stats: CacheLoadStats } {
     const shaOf = new Map(listing.blobs.map((b) => [b.path, b.sha]));
-    const current = new Set<string>();
     let validated = 0;
     let reused = 0;
-    const result = assembleFleet(shaOf.keys(), listing.refused, (file, where) => {
-      const key = keyOf({ path: file, sha: shaOf.get(file) ?? '' });
-      current.add(key);
-      const cached = this.entries.get(key);
-      if (cached) {
-        reused++;
-        return { ok: true, located: cached };
-      }
-      const text = texts.get(shaOf.get(file) ?? '');
-      if (text === undefined) throw new Error(`internal: blob ${shaOf.get(file) ?? '?'} of ${file} was neither cached nor read`);
-      validated++;
-      const checked = validateFile(file, text, where);
-      if (checked.ok) this.entries.set(key, { ...checked.located, value: deepFreeze(checked.located.value) });
-      return checked.ok ? { ok: true, located: this.entries.get(key) ?? checked.located } : checked;
-    });
     let evicted = 0;
-    for (const key of this.entries.keys()) {
-      if (!current.has(key)) {
-        this.entries.delete(key);
+    const classify = (path: string): PathClass => this.entries.get(path)?.where ?? checked.get(path)?.where ?? classifyPath(path);
+    const result = assembleFleet(
+      shaOf.keys(),
+      listing.refused,
+      (path, where) => {
+        const sha = shaOf.get(path) ?? '';
+        const cached = this.entries.get(path);
+        if (cached?.sha === sha) {
+          reused++;
+          return { ok: true, located: cached.located };
+        }
+        validated++;
+        let done = checked.get(path);
+        if (done?.sha !== sha) {
+          const fresh = new Map<string, CheckedFile>();
+          this.check([{ path, sha, where }], texts, fresh);
+          done = fresh.get(path);
+        }
+        if (done === undefined) throw new Error(`internal: ${path} was not checked`);
+        if (done.result.ok) {
+          // The path's earlier blob, replaced: dropped as if it had left the tree.
+          if (cached) evicted++;
+          this.entries.set(path, { sha, where, located: done.result.located });
+        }
+        return done.result;
+      },
+      classify,
+    );
+    for (const [path, entry] of this.entries) {
+      if (shaOf.get(path) !== entry.sha) {
+        this.entries.delete(path);
         evicted++;
       }
     }

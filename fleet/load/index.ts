@@ -1,5 +1,5 @@
 import type { Fleet, FleetSnapshot, TenantRecord } from '../model.js';
-import { classifyPath, FLEET_FILE, type ManifestPath } from '../paths.js';
+import { classifyPath, FLEET_FILE, type ManifestPath, type PathClass } from '../paths.js';
 import type {
   FleetConfig,
   BillingManifest as Billing,
@@ -58,6 +58,7 @@ export function assembleFleet(
   paths: Iterable<string>,
   refused: ReadonlyMap<string, string>,
   validate: (file: string, where: ManifestPath) => ValidatedFile,
+  classify: (path: string) => PathClass = classifyPath,
 ): LoadResult {
   const all = [...paths];
   const issues: FleetIssue[] = [];
@@ -72,10 +73,10 @@ export function assembleFleet(
     present: new Set([...all, ...refused.keys()]),
   };
   for (const [file, reason] of refused) {
-    if (classifyPath(file).kind !== 'ignored') issues.push({ file, line: 1, field: WHOLE_FILE, message: `refused: ${reason}` });
+    if (classify(file).kind !== 'ignored') issues.push({ file, line: 1, field: WHOLE_FILE, message: `refused: ${reason}` });
   }
   for (const file of all) {
-    const where = classifyPath(file);
+    const where = classify(file);
     if (where.kind === 'ignored') continue;
     if (where.kind === 'unexpected') {
       issues.push({ file, line: 1, field: WHOLE_FILE, message: `unexpected file: ${where.reason}` });

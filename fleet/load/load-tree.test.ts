@@ -71,4 +71,27 @@ describe('loadTree through a real git repo', () => {
     expect(new Map(blobs.map((b) => [b.path, texts.get(b.sha)]))).toEqual(full.files);
     await expect(repo.readBlobs(['not a sha\nHEAD'])).rejects.toThrow(/not a full blob id/);
   });
+
+  it('reads in batches, each validated while the next is read, to the same result; a failed batch fails the load', async () => {
+    const head = (await repo.head('main'))!;
+    const whole = await loadTree(new ManifestCache(), source(), head);
+    const manifests = validFleetFiles().size;
+    blobReads.length = 0;
+    const batched = await loadTree(new ManifestCache(), source(), head, 2);
+    expect(batched.result).toEqual(whole.result);
+    expect(batched.stats).toMatchObject({ validated: manifests, reused: 0, read: manifests });
+    expect(blobReads).toHaveLength(Math.ceil(manifests / 2));
+    expect(blobReads.every((shas) => shas.length <= 2)).toBe(true);
+
+    let calls = 0;
+    const failing: TreeSource = {
+      listTree: (c) => repo.listTree(c),
+      readBlobs: (shas) => (++calls === 2 ? Promise.reject(new Error('git died on batch 2')) : repo.readBlobs(shas)),
+    };
+    const cache = new ManifestCache();
+    await expect(loadTree(cache, failing, head, 2)).rejects.toThrow('git died on batch 2');
+    // Nothing of the failed load was kept: the next one validates everything.
+    expect(cache.size).toBe(0);
+    expect((await loadTree(cache, source(), head)).stats).toMatchObject({ validated: manifests, reused: 0 });
+  });
 });

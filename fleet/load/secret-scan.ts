@@ -2,21 +2,31 @@ import { capIssues, type FleetIssue, fieldPath } from './errors.js';
 import type { ParsedYaml } from './yaml.js';
 
 /**
- * Values that are secrets whatever field they sit in. Each pattern does a bounded amount of work
+ * Values that are secrets whatever field they sit in, each with a character every match of it
+ * holds: a value without that character is not tried against the pattern (most values, slugs and
+ * versions, rule out all eight with three `includes`). Each pattern does a bounded amount of work
  * per start position (no unbounded run before a literal), so a 256 KiB value scans in linear time.
  */
-const SECRET_VALUES: readonly [RegExp, string][] = [
+const SECRET_VALUES: readonly { readonly re: RegExp; readonly holds: string; readonly kind: string }[] = [
   // Alone, after punctuation, or in a Bot API URL (`/bot<token>/`), but not `sha256:<digest>`.
-  [/(?:(?<![A-Za-z0-9_])|(?<=bot))\d+:[A-Za-z0-9_-]{30,}/, 'a Telegram bot token'],
-  [/\b[sr]k_(live|test)_[A-Za-z0-9]{8,}/, 'a Stripe secret key'],
-  [/\bwhsec_[A-Za-z0-9]{8,}/, 'a Stripe webhook secret'],
-  [/\bgh[pousr]_[A-Za-z0-9]{20,}/, 'a GitHub token'],
-  [/\bdop_v1_[a-f0-9]{20,}/, 'a DigitalOcean token'],
-  [/\bAGE-SECRET-KEY-1[0-9A-Z]+/, 'an age identity'],
-  [/-----BEGIN [A-Z ]*PRIVATE KEY-----/, 'a private key'],
+  { re: /(?:(?<![A-Za-z0-9_])|(?<=bot))\d+:[A-Za-z0-9_-]{30,}/, holds: ':', kind: 'a Telegram bot token' },
+  { re: /\b[sr]k_(live|test)_[A-Za-z0-9]{8,}/, holds: '_', kind: 'a Stripe secret key' },
+  { re: /\bwhsec_[A-Za-z0-9]{8,}/, holds: '_', kind: 'a Stripe webhook secret' },
+  { re: /\bgh[pousr]_[A-Za-z0-9]{20,}/, holds: '_', kind: 'a GitHub token' },
+  { re: /\bdop_v1_[a-f0-9]{20,}/, holds: '_', kind: 'a DigitalOcean token' },
+  { re: /\bAGE-SECRET-KEY-1[0-9A-Z]+/, holds: '-', kind: 'an age identity' },
+  { re: /-----BEGIN [A-Z ]*PRIVATE KEY-----/, holds: '-', kind: 'a private key' },
   // user:password@ or :password@ (Redis style) after a scheme of at most 32 characters.
-  [/\b[a-z][a-z0-9+.-]{0,31}:\/\/[^/\s:@]*:[^/\s@]+@/i, 'a URL with a password'],
+  { re: /\b[a-z][a-z0-9+.-]{0,31}:\/\/[^/\s:@]*:[^/\s@]+@/i, holds: ':', kind: 'a URL with a password' },
 ];
+
+/** What secret `text` looks like, if it looks like one. */
+function looksLikeSecret(text: string): string | undefined {
+  for (const { re, holds, kind } of SECRET_VALUES) {
+    if (text.includes(holds) && re.test(text)) return kind;
+  }
+  return undefined;
+}
 
 /** Field names whose non-empty values (text or numbers) are secrets. */
 const SECRET_KEY = /(pass(word|wd)?|secret|token|api[-_]?key|private[-_]?key|credentials?)$/i;
@@ -27,29 +37,40 @@ const SECRET_KEY = /(pass(word|wd)?|secret|token|api[-_]?key|private[-_]?key|cre
  */
 export function findPlaintextSecrets(file: string, parsed: ParsedYaml): FleetIssue[] {
   const hits: { path: PropertyKey[]; field: PropertyKey[]; message: string }[] = [];
-  const report = (path: PropertyKey[], message: string, field = path) => hits.push({ path, field, message });
-  const looksLike = (text: string) => SECRET_VALUES.find(([re]) => re.test(text))?.[1];
-  const walk = (value: unknown, path: PropertyKey[]) => {
-    const key = path.at(-1);
+  // One path for the whole walk, copied only into a hit: a manifest has thousands of values and
+  // hardly ever a hit.
+  const path: PropertyKey[] = [];
+  const report = (message: string, field: PropertyKey[] = [...path]) => hits.push({ path: [...path], field, message });
+  const walk = (value: unknown) => {
     if (typeof value === 'string' || typeof value === 'number') {
-      const text = String(value);
-      const kind = typeof value === 'string' ? looksLike(text) : undefined;
-      if (kind) return report(path, `looks like ${kind}: secrets belong in secrets.age, encrypted`);
-      if (typeof key === 'string' && SECRET_KEY.test(key) && text.length > 0) {
-        return report(path, `"${key}" looks like a secret: secrets belong in secrets.age, encrypted`);
+      const text = typeof value === 'string' ? value : String(value);
+      const kind = typeof value === 'string' ? looksLikeSecret(text) : undefined;
+      if (kind) return report(`looks like ${kind}: secrets belong in secrets.age, encrypted`);
+      const key = path.at(-1);
+      if (typeof key === 'string' && text.length > 0 && SECRET_KEY.test(key)) {
+        return report(`"${key}" looks like a secret: secrets belong in secrets.age, encrypted`);
       }
       return;
     }
-    if (Array.isArray(value)) value.forEach((v, i) => walk(v, [...path, i]));
-    else if (value !== null && typeof value === 'object') {
-      for (const [k, v] of Object.entries(value)) {
-        const kind = looksLike(k);
+    if (Array.isArray(value)) {
+      for (let i = 0; i < value.length; i++) {
+        path.push(i);
+        walk(value[i]);
+        path.pop();
+      }
+    } else if (value !== null && typeof value === 'object') {
+      for (const k in value) {
+        if (!Object.hasOwn(value, k)) continue;
+        const kind = looksLikeSecret(k);
         // The field names the parent only: the key itself is the secret.
-        if (kind) report([...path, k], `a key here looks like ${kind}: secrets belong in secrets.age, encrypted`, path);
-        else walk(v, [...path, k]);
+        const parent = kind ? [...path] : null;
+        path.push(k);
+        if (parent) report(`a key here looks like ${kind}: secrets belong in secrets.age, encrypted`, parent);
+        else walk((value as Record<string, unknown>)[k]);
+        path.pop();
       }
     }
   };
-  walk(parsed.value, []);
+  walk(parsed.value);
   return capIssues(file, hits, ({ path, field, message }) => ({ file, line: parsed.lineOf(path), field: fieldPath(field), message }));
 }

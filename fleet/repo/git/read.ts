@@ -26,7 +26,9 @@ export async function readTree(git: GitRunner, commit: string): Promise<FleetSna
  * and the paths refused unread with the reason.
  */
 export async function listTree(git: GitRunner, commit: string): Promise<TreeListing> {
-  const listing = await git.run(['ls-tree', '-r', '-z', '--full-tree', '--format=%(objectmode) %(objecttype) %(objectname) %(objectsize) %(path)', commit]);
+  const listing = await git.run(['ls-tree', '-r', '-z', '--full-tree', '--format=%(objectmode) %(objecttype) %(objectname) %(objectsize) %(path)', commit], {
+    largeOutput: true,
+  });
   const refused = new Map<string, string>();
   const blobs: TreeBlob[] = [];
   for (const line of listing.toString('utf8').split('\0')) {
@@ -53,7 +55,7 @@ export async function readBlobs(git: GitRunner, shas: readonly string[]): Promis
   if (bad !== undefined) throw new GitError(`"${bad.slice(0, 80)}" is not a full blob id`, { op: 'cat-file' });
   const contents = new Map<string, string>();
   if (wanted.length === 0) return contents;
-  const out = await git.run(['cat-file', '--batch'], { input: `${wanted.join('\n')}\n` });
+  const out = await git.run(['cat-file', '--batch', '--buffer'], { input: `${wanted.join('\n')}\n`, largeOutput: true });
   let offset = 0;
   for (const expected of wanted) {
     const headerEnd = out.indexOf(0x0a, offset);

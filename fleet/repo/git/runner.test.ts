@@ -1,4 +1,5 @@
-import { writeFile } from 'node:fs/promises';
+import { readdir, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { makeTempBareRepo, type TempBareRepo } from '../../../test/git.js';
@@ -98,4 +99,29 @@ describe('gitRunner against a real repo (git 2.39 wording)', () => {
     expect((await git.probe(['rev-parse', '--verify', '-q', 'refs/heads/main'])).stdout.toString().trim()).toBe(main);
     await expect(git.probe(['merge-base', '--is-ancestor', 'f'.repeat(40), main])).rejects.toThrow(/Not a valid commit name/);
   });
+
+  it('largeOutput: git reads its input from a file and writes its output to one, with the same bytes as through pipes, and leaves no file behind', async () => {
+    const git = gitRunner(temp.gitDir);
+    const blob = (await git.run(['hash-object', '-w', '--stdin'], { input: 'x'.repeat(20_000) })).toString().trim();
+    const aTxt = (await git.run(['rev-parse', 'refs/heads/main:a.txt'])).toString().trim();
+    // 2,000 lines of input: far more than a pipe holds before someone reads it.
+    const input = `${Array.from({ length: 1000 }, () => `${blob}\n${aTxt}`).join('\n')}\n`;
+    const before = await spillFiles();
+    const piped = await git.run(['cat-file', '--batch'], { input });
+    const spilled = await git.run(['cat-file', '--batch', '--buffer'], { input, largeOutput: true });
+    expect(spilled.length).toBeGreaterThan(20_000 * 1000);
+    expect(spilled.equals(piped)).toBe(true);
+    expect(await spillFiles()).toEqual(before);
+  });
+
+  it('largeOutput: a failure is classified from stderr as through pipes', async () => {
+    const git = gitRunner(temp.gitDir);
+    await expect(git.run(['ls-tree', '-r', 'f'.repeat(40)], { largeOutput: true })).rejects.toThrow(/git ls-tree failed: fatal: not a tree object/);
+    expect((await git.probe(['rev-parse', '--verify', '-q', 'refs/heads/none'], { largeOutput: true })).ok).toBe(false);
+  });
 });
+
+/** The runner's temp files: unlinked as soon as they are open, so none is ever seen by name. */
+async function spillFiles(): Promise<string[]> {
+  return (await readdir(tmpdir())).filter((n) => n.startsWith('buckfleet-git-'));
+}

@@ -1,9 +1,19 @@
+import { randomUUID } from 'node:crypto';
+import { closeSync, fstatSync, openSync, readSync, unlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { execa } from 'execa';
 import { GitError, RefMovedError, TransientGitError } from '../errors.js';
 
 export interface GitRunOptions {
   readonly input?: string | Uint8Array;
   readonly env?: Record<string, string>;
+  /**
+   * Megabytes of output (`cat-file --batch` of a whole fleet, `ls-tree -r`): git writes it to an
+   * unlinked temp file, read at once when git exits. Through a pipe it arrives in thousands of
+   * small chunks, each an event for Node (20k blobs: ~13k chunks, twice git's own time).
+   */
+  readonly largeOutput?: boolean;
 }
 
 /**
@@ -39,15 +49,27 @@ export const ISOLATED_GIT_ENV: Record<string, string> = {
 
 export function gitRunner(gitDir: string): GitRunner {
   const exec = async (args: readonly string[], options: GitRunOptions) => {
-    const result = await execa('git', ['--git-dir', gitDir, ...args], {
-      input: options.input,
-      env: { ...ISOLATED_GIT_ENV, ...options.env },
-      encoding: 'buffer',
-      reject: false,
-      stripFinalNewline: false,
-    });
-    const stderr = () => Buffer.from(result.stderr).toString('utf8').trim();
-    return { exitCode: result.exitCode, stdout: Buffer.from(result.stdout), stderr };
+    // Both files are made before git starts and nothing is awaited in between, so git runs to its
+    // end even while the caller keeps the event loop busy (validating the previous batch).
+    const input = options.largeOutput && options.input !== undefined ? spillInput(options.input) : null;
+    const output = options.largeOutput ? spillOutput() : null;
+    try {
+      const result = await execa('git', ['--git-dir', gitDir, ...args], {
+        ...(input ? { stdin: input.fd as 0 } : { input: options.input }),
+        env: { ...ISOLATED_GIT_ENV, ...options.env },
+        encoding: 'buffer',
+        reject: false,
+        stripFinalNewline: false,
+        // execa documents "a file descriptor integer" for stdin and stdout; its types list fewer.
+        stdout: output ? (output.fd as 1) : 'pipe',
+      });
+      const stderr = () => Buffer.from(result.stderr).toString('utf8').trim();
+      const stdout = output ? output.readAll() : Buffer.from(result.stdout ?? new Uint8Array());
+      return { exitCode: result.exitCode, stdout, stderr };
+    } finally {
+      input?.close();
+      output?.close();
+    }
   };
   return {
     async run(args, options = {}) {
@@ -60,6 +82,55 @@ export function gitRunner(gitDir: string): GitRunner {
       if (r.exitCode === 0 || r.exitCode === 1) return { ok: r.exitCode === 0, stdout: r.stdout };
       throw classifyGitFailure(args[0] ?? 'git', r.stderr());
     },
+  };
+}
+
+/**
+ * A private temp file, unlinked as soon as it is open: nothing is left behind if the process
+ * dies, and nothing else can open it by name meanwhile (created exclusive, 0600). `reader` is a
+ * second descriptor at offset 0, for a child to read what was written through the first.
+ */
+function unlinkedFile(reader: boolean): { fd: number; readFd: number | null } {
+  const path = join(tmpdir(), `buckfleet-git-${randomUUID()}`);
+  const fd = openSync(path, 'wx+', 0o600);
+  let readFd: number | null = null;
+  try {
+    if (reader) readFd = openSync(path, 'r');
+  } finally {
+    unlinkSync(path);
+  }
+  return { fd, readFd };
+}
+
+/** git's stdin from a file rather than a pipe: a pipe needs Node's event loop to fill it. */
+function spillInput(input: string | Uint8Array) {
+  const { fd, readFd } = unlinkedFile(true);
+  try {
+    writeFileSync(fd, input);
+  } finally {
+    closeSync(fd);
+  }
+  if (readFd === null) throw new Error('internal: no read descriptor');
+  return { fd: readFd, close: () => closeSync(readFd) };
+}
+
+/** git's stdout into a file, read at once when git has exited. */
+function spillOutput() {
+  const { fd } = unlinkedFile(false);
+  return {
+    fd,
+    readAll: (): Buffer => {
+      const { size } = fstatSync(fd);
+      const buffer = Buffer.allocUnsafe(size);
+      let at = 0;
+      while (at < size) {
+        const got = readSync(fd, buffer, at, size - at, at);
+        if (got === 0) break;
+        at += got;
+      }
+      return buffer.subarray(0, at);
+    },
+    close: () => closeSync(fd),
   };
 }
 
