@@ -4,6 +4,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { BurstCounts } from './burst-count.js';
 import { machine, resultsFile, runPurchaseChild, table } from './purchase-child.js';
+import { flag } from './flags.js';
 
 /**
  * `npm run bench:burst`: BENCH_N (default 100, `--n 40` for fewer) purchases in the same second,
@@ -31,11 +32,6 @@ interface BurstResult {
   readonly totalMs: number;
   readonly counts: BurstCounts;
   readonly notRunning: readonly string[];
-}
-
-function flag(name: string): string | undefined {
-  const i = process.argv.indexOf(name);
-  return i < 0 ? undefined : process.argv[i + 1];
 }
 
 async function main(): Promise<void> {

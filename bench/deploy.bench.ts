@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import type { DeployPhases } from './deploy-phases.js';
 import { OVERHEAD_TARGET_MS, SCENARIOS } from './deploy-scenarios.js';
 import { machine, resultsFile, runPurchaseChild, table } from './purchase-child.js';
+import { flag } from './flags.js';
 
 /**
  * `npm run bench:deploy`: from a signed checkout.session.completed reaching /webhooks/stripe of
@@ -25,11 +26,6 @@ interface ScenarioResult {
   readonly warmupMs: number;
   readonly reply: string;
   readonly phases: DeployPhases;
-}
-
-function flag(name: string): string | undefined {
-  const i = process.argv.indexOf(name);
-  return i < 0 ? undefined : process.argv[i + 1];
 }
 
 type RunResult = ScenarioResult & { loadAverage1m: { before: number; after: number } };

@@ -8,6 +8,7 @@ import { promisify } from 'node:util';
 import { build } from 'esbuild';
 import { generateFleet, writeFleetRepo } from './fleet-generator.js';
 import type { PassResult, PlanRunResult } from './plan-run.js';
+import { flag } from './flags.js';
 
 /**
  * `npm run bench`: a no-op reconcile plan (load + validate the fleet repo, observe through fakes
@@ -20,11 +21,6 @@ const here = dirname(fileURLToPath(import.meta.url));
 const run = promisify(execFile);
 const TARGET_MS = 2000;
 const TARGET_MB = 300;
-
-function flag(name: string): string | undefined {
-  const i = process.argv.indexOf(name);
-  return i < 0 ? undefined : process.argv[i + 1];
-}
 
 const sizes = flag('--sizes')?.split(',').map(Number) ?? (process.argv.includes('--full') ? [1_000, 10_000, 100_000] : [1_000, 10_000]);
 const runs = Number(flag('--runs') ?? 3);

@@ -12,6 +12,7 @@ import { sealValue } from '../fleet/seal.js';
 import { submitChange } from '../fleet/submit.js';
 import { BENCH_RECIPIENT, generateFleet, writeFleetRepo } from './fleet-generator.js';
 import { machine, resultsFile, table } from './purchase-child.js';
+import { flag } from './flags.js';
 
 /**
  * `npm run bench:submit`: the deploy benchmark's "commit" phase at fleet scale. A purchase's
@@ -25,11 +26,6 @@ import { machine, resultsFile, table } from './purchase-child.js';
  */
 
 const here = dirname(fileURLToPath(import.meta.url));
-
-function flag(name: string): string | undefined {
-  const i = process.argv.indexOf(name);
-  return i < 0 ? undefined : process.argv[i + 1];
-}
 
 const sizes = flag('--sizes')?.split(',').map(Number) ?? [1_000, 10_000];
 const runs = Number(flag('--runs') ?? 5);

@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { deliver, invoicePaidEvent, signed } from '../test/stripe-webhook.js';
 import { openBenchDatabase, recorded } from './webhooks-db.js';
 import { type BenchEvent, type LoadResult, runLoad } from './webhooks-load.js';
+import { flag } from './flags.js';
 
 /**
  * `npm run bench:webhooks`: Stripe events per second that `POST /webhooks/stripe` of the real
@@ -21,11 +22,6 @@ import { type BenchEvent, type LoadResult, runLoad } from './webhooks-load.js';
  */
 
 const here = dirname(fileURLToPath(import.meta.url));
-
-function flag(name: string): string | undefined {
-  const i = process.argv.indexOf(name);
-  return i < 0 ? undefined : process.argv[i + 1];
-}
 
 const seconds = Number(flag('--seconds') ?? 10);
 const connectionCounts = (flag('--connections') ?? '1,10,50').split(',').map(Number);

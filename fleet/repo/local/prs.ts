@@ -132,8 +132,7 @@ export class PrStore {
 
   /** Every record, by number. */
   async all(): Promise<PrRecord[]> {
-    const names = await readdir(this.prsDir);
-    const numbers = names.flatMap((name) => (/^[1-9]\d*\.json$/.test(name) ? [Number(name.slice(0, -5))] : []));
+    const numbers = recordNumbers(await readdir(this.prsDir));
     const records = await readAll(numbers.sort((a, b) => a - b), (n) => this.get(n));
     // A loser of a claim race deletes its record between readdir and read.
     return records.filter((r): r is PrRecord => r !== null);
@@ -169,8 +168,7 @@ export class PrStore {
   private async lastNumber(): Promise<number> {
     const hint = await readJson(join(this.prsDir, 'last-number.json'), LastNumber);
     if (hint !== null) return hint.last;
-    const names = await readdir(this.prsDir);
-    return names.reduce((max, name) => (/^[1-9]\d*\.json$/.test(name) ? Math.max(max, Number(name.slice(0, -5))) : max), 0);
+    return recordNumbers(await readdir(this.prsDir)).reduce((max, n) => Math.max(max, n), 0);
   }
 
   /** Writers racing may leave the hint a little low; the exclusive create steps over the numbers taken. */
@@ -212,4 +210,9 @@ const READERS = 64;
 async function readAll<T, R>(items: readonly T[], read: (item: T) => Promise<R>): Promise<R[]> {
   const limit = new Semaphore(READERS);
   return Promise.all(items.map((item) => limit.runExclusive(() => read(item))));
+}
+
+/** The PR numbers among a records folder's file names (`<n>.json`; the hint and the indexes are not records). */
+function recordNumbers(names: readonly string[]): number[] {
+  return names.flatMap((name) => (/^[1-9]\d*\.json$/.test(name) ? [Number(name.slice(0, -5))] : []));
 }
