@@ -47,7 +47,7 @@ const pure = (folder, globs) => ({
 });
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'coverage/**', '.buckfleet/**', 'bin/**'] },
+  { ignores: ['dist/**', 'node_modules/**', 'coverage/**', '.buckfleet/**', 'bin/**', 'bench/.build/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {
