@@ -2,12 +2,16 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { inspect } from 'node:util';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { fakeGitHubFleetRepo } from '../../../test/fake-github/adapter.js';
 import { type FakeGitHub, startFakeGitHub } from '../../../test/fake-github/index.js';
 import { GitError, RefMovedError, TransientGitError } from '../errors.js';
 import type { GitHubFleetRepo, GitHubFleetRepoOptions, RepoLog } from './index.js';
 import { authEnv } from './mirror.js';
+import { SHARED_HOST, validFleetFiles } from '../../../test/fleet-fixtures.js';
+import { loadFleet } from '../../load/index.js';
+import { loadRevision } from '../../load/revision.js';
+import { hostFile } from '../../paths.js';
 
 let fake: FakeGitHub;
 let mirrorDir: string;
@@ -78,6 +82,35 @@ describe('GitHubFleetRepo as FleetRepo', () => {
     expect(await fake.head('bf/x')).toBe(rebuilt);
     await repo.commit({ branch: 'bf/new', parent: main, edits, message: 'new', expect: 'any' });
     expect(await fake.head('bf/new')).not.toBeNull();
+  });
+});
+
+describe('GitHubFleetRepo as a cached load reads it', () => {
+  it('lists trees and reads blobs through the mirror: after a one-file commit, loadRevision reads one blob', async () => {
+    const files = validFleetFiles();
+    const main = await fake.seed('main', Object.fromEntries(files));
+    const repo = adapter();
+    const asked: string[][] = [];
+    const readBlobs = repo.readBlobs.bind(repo);
+    vi.spyOn(repo, 'readBlobs').mockImplementation((shas) => {
+      asked.push([...shas]);
+      return readBlobs(shas);
+    });
+
+    const first = await loadRevision(repo, main);
+    expect(first).toEqual(loadFleet(await repo.read(main)));
+    expect(first.ok).toBe(true);
+    expect(new Set(asked.flat()).size).toBe(new Set(files.values()).size);
+
+    const path = hostFile(SHARED_HOST);
+    const content = (files.get(path) ?? '').replace(/capacity: \d+/, 'capacity: 9');
+    const next = await repo.commit({ branch: 'main', parent: main, edits: [{ path, content }], message: 'capacity 9', expect: { at: main } });
+    asked.length = 0;
+    const after = await loadRevision(repo, next);
+    expect(asked.flat()).toHaveLength(1);
+    expect(after.ok && after.fleet.hosts.get(SHARED_HOST)?.capacity).toBe(9);
+    expect((await repo.listTree(next)).blobs.map((b) => b.path).sort()).toEqual([...files.keys()].sort());
+    await expect(repo.listTree('not-a-sha')).rejects.toBeInstanceOf(GitError);
   });
 });
 

@@ -1,5 +1,6 @@
 import { Mutex } from 'async-mutex';
 import type { FleetSnapshot } from '../../model.js';
+import type { TreeListing } from '../../load/cache.js';
 import type { ChangeRequests, CommitInput, CommitStatus, FleetRepo, MergeOutcome, PullRequest, UpdateOutcome } from '../types.js';
 import { type ClientTuning, GitHubApi, type RepoLog } from './client.js';
 import { ensureComment, setStatus } from './comments.js';
@@ -55,6 +56,18 @@ export class GitHubFleetRepo implements FleetRepo, ChangeRequests {
   /** Every file at `commit`, and the ones refused unread with why (what `loadFleet` takes). */
   read(commit: string): Promise<FleetSnapshot> {
     return this.mirror.read(assertSha(commit, 'read'));
+  }
+
+  /**
+   * With {@link readBlobs}, what a cached load reads (`loadRevision`): a pass over a commit
+   * loaded before lists nothing, and one after a commit reads only the blobs that changed.
+   */
+  async listTree(commit: string): Promise<TreeListing> {
+    return this.mirror.listTree(assertSha(commit, 'listTree'));
+  }
+
+  readBlobs(shas: readonly string[]): Promise<Map<string, string>> {
+    return this.mirror.readBlobs(shas);
   }
 
   commit(input: CommitInput): Promise<string> {

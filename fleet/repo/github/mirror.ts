@@ -2,7 +2,8 @@ import { access, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { FleetSnapshot } from '../../model.js';
 import { GitError } from '../errors.js';
-import { readTree } from '../git/read.js';
+import type { TreeListing } from '../../load/cache.js';
+import { listTree, readBlobs, readTree } from '../git/read.js';
 import { type GitRunner, gitRunner, redactUrls } from '../git/runner.js';
 import type { RepoLog } from './client.js';
 
@@ -37,6 +38,20 @@ export class Mirror {
   async read(commit: string): Promise<FleetSnapshot> {
     await this.exclusive(() => this.ensure(commit));
     return readTree(this.git, commit);
+  }
+
+  /** `commit`'s tree by path and blob sha, fetched first if the mirror lacks it. */
+  async listTree(commit: string): Promise<TreeListing> {
+    await this.exclusive(() => this.ensure(commit));
+    return listTree(this.git, commit);
+  }
+
+  /**
+   * Blobs by sha, from the mirror alone: they are blobs of trees {@link listTree} listed, so
+   * fetched with them (a fetch adds objects, never removes them).
+   */
+  readBlobs(shas: readonly string[]): Promise<Map<string, string>> {
+    return readBlobs(this.git, shas);
   }
 
   private async ensure(commit: string): Promise<void> {
