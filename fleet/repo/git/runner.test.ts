@@ -114,6 +114,15 @@ describe('gitRunner against a real repo (git 2.39 wording)', () => {
     expect(await spillFiles()).toEqual(before);
   });
 
+  it('says git could not start when the spawn fails (an argument past the kernel limit), as a GitError', async () => {
+    const git = gitRunner(temp.gitDir);
+    const failed = git.run(['rev-parse', 'x'.repeat(200_000)]);
+    await expect(failed).rejects.toBeInstanceOf(GitError);
+    await expect(failed).rejects.toThrow(/^git rev-parse could not start: .*E2BIG/);
+    // The cause, not the command line with its 200 KB argument.
+    expect(((await failed.catch((e: unknown) => e)) as Error).message.length).toBeLessThan(200);
+  });
+
   it('largeOutput: a failure is classified from stderr as through pipes', async () => {
     const git = gitRunner(temp.gitDir);
     await expect(git.run(['ls-tree', '-r', 'f'.repeat(40)], { largeOutput: true })).rejects.toThrow(/git ls-tree failed: fatal: not a tree object/);

@@ -63,7 +63,13 @@ export function gitRunner(gitDir: string): GitRunner {
         // execa documents "a file descriptor integer" for stdin and stdout; its types list fewer.
         stdout: output ? (output.fd as 1) : 'pipe',
       });
-      const stderr = () => Buffer.from(result.stderr).toString('utf8').trim();
+      // No exit code: git never ran (spawn failed: E2BIG, EMFILE, no git) or a signal ended it.
+      // Said as what it is, not as a git message that is not there.
+      if (result.exitCode === undefined) {
+        const why = result.signal ? `was ended by ${result.signal}` : `could not start: ${result.originalMessage ?? result.shortMessage}`;
+        throw new GitError(redactUrls(`git ${args[0] ?? ''} ${why}`), { op: args[0] ?? 'git' }, { cause: result.cause });
+      }
+      const stderr = () => Buffer.from(result.stderr ?? new Uint8Array()).toString('utf8').trim();
       const stdout = output ? output.readAll() : Buffer.from(result.stdout ?? new Uint8Array());
       return { exitCode: result.exitCode, stdout, stderr };
     } finally {

@@ -86,6 +86,20 @@ describe('writeCommit', () => {
     expect(await branchHead(git, 'main')).toBe(main);
   });
 
+  it('adds more files than one command line holds (E2BIG before), and refuses a clash across the slices', async () => {
+    // 3,000 files under a long folder name: ~2.4 MB of arguments, past Linux's 2 MB for a command line.
+    const dir = `tenants/${'d'.repeat(250)}/${'e'.repeat(250)}/${'f'.repeat(250)}`;
+    const edits = Array.from({ length: 3000 }, (_, i) => ({ path: `${dir}/f${String(i).padStart(5, '0')}.yaml`, content: `n: ${i}\n` }));
+    const commit = await writeCommit(git, { branch: 'bf/many', parent: main, message: 'many', expect: 'absent', edits });
+    const files = await filesAt(commit);
+    expect(Object.keys(files)).toHaveLength(Object.keys(BASE).length + edits.length);
+    expect(files[`${dir}/f02999.yaml`]).toBe('n: 2999\n');
+    // A file over a folder whose files went in with an earlier slice.
+    const clash = [...edits.slice(0, 2500), { path: dir, content: 'x' }];
+    await expect(writeCommit(git, { branch: 'bf/clash', parent: main, message: 'clash', expect: 'absent', edits: clash })).rejects.toThrow(GitError);
+    expect(await branchHead(git, 'bf/clash')).toBeNull();
+  });
+
   it('throws RefMovedError when the branch is no longer where expect says', async () => {
     const first = await writeCommit(git, { branch: 'main', parent: main, message: 'one', expect: { at: main }, edits: [{ path: 'a.txt', content: '1' }] });
     const lost = writeCommit(git, { branch: 'main', parent: main, message: 'two', expect: { at: main }, edits: [{ path: 'b.txt', content: '2' }] });

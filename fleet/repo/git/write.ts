@@ -137,8 +137,12 @@ async function buildTree(git: GitRunner, base: string | null, edits: readonly Fi
       const records = removals.map((e) => `0 ${ZERO_SHA}\t${e.path}\0`).join('');
       await git.run(['update-index', '-z', '--index-info'], { env, input: records });
     }
-    if (writes.length > 0) {
-      const cacheinfo = writes.flatMap((e, i) => ['--cacheinfo', `100644,${shas[i] ?? ''},${e.path}`]);
+    // In slices: every file is two arguments, and 25k files at once passed the kernel's limit
+    // on a command line (E2BIG). Each slice goes into the same index, so a clash with a file of an
+    // earlier slice is still refused.
+    for (let from = 0; from < writes.length; from += CACHEINFO_PER_CALL) {
+      const slice = writes.slice(from, from + CACHEINFO_PER_CALL);
+      const cacheinfo = slice.flatMap((e, i) => ['--cacheinfo', `100644,${shas[from + i] ?? ''},${e.path}`]);
       await git.run(['update-index', '--add', ...cacheinfo], { env });
     }
     return (await git.run(['write-tree'], { env })).toString('utf8').trim();
@@ -146,6 +150,9 @@ async function buildTree(git: GitRunner, base: string | null, edits: readonly Fi
     await rm(dir, { recursive: true, force: true });
   }
 }
+
+/** Files per `update-index --add` call: about 200 KB of arguments with paths of ~80 characters. */
+const CACHEINFO_PER_CALL = 2000;
 
 /** Blob files written at once by {@link hashBlobs}. */
 const BLOB_WRITERS = 32;
