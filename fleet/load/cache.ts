@@ -100,12 +100,7 @@ export class ManifestCache {
    * batches can check each batch while git reads the next.
    */
   check(blobs: readonly MissingBlob[], texts: ReadonlyMap<string, string>, into: Map<string, CheckedFile>): void {
-    for (const { path, sha, where } of blobs) {
-      const text = texts.get(sha);
-      if (text === undefined) throw new Error(`internal: blob ${sha} of ${path} was not read`);
-      const result = validateFile(path, text, where);
-      into.set(path, { sha, where, result: result.ok ? { ok: true, located: { ...result.located, value: deepFreeze(result.located.value) } } : result });
-    }
+    for (const blob of blobs) into.set(blob.path, checkOne(blob, texts));
   }
 
   /**
@@ -134,13 +129,8 @@ export class ManifestCache {
           return { ok: true, located: cached.located };
         }
         validated++;
-        let done = checked.get(path);
-        if (done?.sha !== sha) {
-          const fresh = new Map<string, CheckedFile>();
-          this.check([{ path, sha, where }], texts, fresh);
-          done = fresh.get(path);
-        }
-        if (done === undefined) throw new Error(`internal: ${path} was not checked`);
+        const early = checked.get(path);
+        const done = early?.sha === sha ? early : checkOne({ path, sha, where }, texts);
         if (done.result.ok) {
           // The path's earlier blob, replaced: dropped as if it had left the tree.
           if (cached) evicted++;
@@ -158,6 +148,14 @@ export class ManifestCache {
     }
     return { result, stats: { validated, reused, evicted } };
   }
+}
+
+/** One manifest validated from its text (which must be in `texts`), its value frozen if it validated. */
+function checkOne({ path, sha, where }: MissingBlob, texts: ReadonlyMap<string, string>): CheckedFile {
+  const text = texts.get(sha);
+  if (text === undefined) throw new Error(`internal: blob ${sha} of ${path} was neither cached nor read`);
+  const result = validateFile(path, text, where);
+  return { sha, where, result: result.ok ? { ok: true, located: { ...result.located, value: deepFreeze(result.located.value) } } : result };
 }
 
 function deepFreeze<T>(value: T): T {

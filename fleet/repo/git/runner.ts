@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { closeSync, fstatSync, openSync, readSync, unlinkSync, writeFileSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readSync, unlinkSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
@@ -93,36 +93,39 @@ export function gitRunner(gitDir: string): GitRunner {
 
 /**
  * A private temp file, unlinked as soon as it is open: nothing is left behind if the process
- * dies, and nothing else can open it by name meanwhile (created exclusive, 0600). `reader` is a
- * second descriptor at offset 0, for a child to read what was written through the first.
+ * dies, and nothing else can open it by name meanwhile (created exclusive, 0600).
  */
-function unlinkedFile(reader: boolean): { fd: number; readFd: number | null } {
+function unlinkedFile(): number {
   const path = join(tmpdir(), `buckfleet-git-${randomUUID()}`);
   const fd = openSync(path, 'wx+', 0o600);
-  let readFd: number | null = null;
   try {
-    if (reader) readFd = openSync(path, 'r');
-  } finally {
     unlinkSync(path);
+  } catch (error) {
+    closeSync(fd);
+    throw error;
   }
-  return { fd, readFd };
+  return fd;
 }
 
-/** git's stdin from a file rather than a pipe: a pipe needs Node's event loop to fill it. */
+/**
+ * git's stdin from a file rather than a pipe: a pipe needs Node's event loop to fill it. Written
+ * at explicit positions, which leave the file offset at 0, where git starts reading.
+ */
 function spillInput(input: string | Uint8Array) {
-  const { fd, readFd } = unlinkedFile(true);
+  const fd = unlinkedFile();
+  const bytes = typeof input === 'string' ? Buffer.from(input, 'utf8') : input;
   try {
-    writeFileSync(fd, input);
-  } finally {
+    for (let at = 0; at < bytes.length; ) at += writeSync(fd, bytes, at, bytes.length - at, at);
+  } catch (error) {
     closeSync(fd);
+    throw error;
   }
-  if (readFd === null) throw new Error('internal: no read descriptor');
-  return { fd: readFd, close: () => closeSync(readFd) };
+  return { fd, close: () => closeSync(fd) };
 }
 
 /** git's stdout into a file, read at once when git has exited. */
 function spillOutput() {
-  const { fd } = unlinkedFile(false);
+  const fd = unlinkedFile();
   return {
     fd,
     readAll: (): Buffer => {
