@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, readdir, rm, stat } from 'node:fs/promises';
+import { mkdtemp, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
@@ -175,5 +175,71 @@ describe('file write scripts, run by a real sh', () => {
     expect(await readdir(w.dir)).toEqual(['.docker-compose.yml.tmp-abc']);
     await run(discardTempCommand(w));
     expect(await readdir(w.dir)).toEqual([]);
+  });
+});
+
+describe('container listing script, run by a real sh', () => {
+  // `docker` here is a script on PATH: the race it plays (a container removed between `ps` and
+  // `inspect`) cannot be timed against a real daemon. The real daemon runs it in runtime.test.ts.
+  let dir: string;
+  const FAKE_DOCKER = `#!/bin/sh
+echo "$1" >> "$STATE/calls"
+case "$1" in
+  ps) [ -f "$STATE/ps-fails" ] && { echo 'Cannot connect to the Docker daemon' >&2; exit 1; }
+      cat "$STATE/ids" ;;
+  inspect)
+      n=$(cat "$STATE/lost" 2>/dev/null || echo 0)
+      if [ "$n" -gt 0 ]; then echo $((n - 1)) > "$STATE/lost"; echo "Error: No such container: c$n" >&2; exit 1; fi
+      shift 3; printf '['; sep=; for id in "$@"; do printf '%s{"Id":"%s"}' "$sep" "$id"; sep=,; done; echo ']' ;;
+esac
+`;
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'bf-list-'));
+    await writeFile(join(dir, 'docker'), FAKE_DOCKER, { mode: 0o755 });
+  });
+  afterEach(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+  const list = async (state: { ids: string; lost?: number; psFails?: boolean }) => {
+    await writeFile(join(dir, 'ids'), state.ids);
+    if (state.lost !== undefined) await writeFile(join(dir, 'lost'), String(state.lost));
+    if (state.psFails) await writeFile(join(dir, 'ps-fails'), '');
+    const c = listContainersCommand();
+    const r = await execa(c.argv[0]!, c.argv.slice(1), { reject: false, env: { PATH: `${dir}:${process.env.PATH ?? ''}`, STATE: dir } });
+    const calls = (await readFile(join(dir, 'calls'), 'utf8')).trim().split('\n');
+    return { ...r, calls };
+  };
+
+  it('prints [] when no compose container exists, without calling inspect', async () => {
+    const r = await list({ ids: '' });
+    expect([r.exitCode, r.stdout, r.calls]).toEqual([0, '[]', ['ps']]);
+  });
+
+  it('inspects every listed container', async () => {
+    const r = await list({ ids: 'a1\nb2\n' });
+    expect(r.exitCode).toBe(0);
+    expect(JSON.parse(r.stdout)).toEqual([{ Id: 'a1' }, { Id: 'b2' }]);
+    expect(r.calls).toEqual(['ps', 'inspect']);
+  });
+
+  it('lists again when inspect loses a container that compose removed after ps', async () => {
+    const r = await list({ ids: 'a1\n', lost: 2 });
+    expect(r.exitCode).toBe(0);
+    expect(JSON.parse(r.stdout)).toEqual([{ Id: 'a1' }]);
+    expect(r.stderr).toBe('');
+    expect(r.calls).toEqual(['ps', 'inspect', 'ps', 'inspect', 'ps', 'inspect']);
+  });
+
+  it('fails with the last error after three lost tries', async () => {
+    const r = await list({ ids: 'a1\n', lost: 3 });
+    expect(r.exitCode).toBe(1);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toBe('Error: No such container: c1');
+    expect(r.calls).toEqual(['ps', 'inspect', 'ps', 'inspect', 'ps', 'inspect']);
+  });
+
+  it('fails at once when ps fails', async () => {
+    const r = await list({ ids: 'a1\n', psFails: true });
+    expect([r.exitCode, r.stderr, r.calls]).toEqual([1, 'Cannot connect to the Docker daemon', ['ps']]);
   });
 });

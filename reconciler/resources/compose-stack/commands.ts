@@ -76,11 +76,19 @@ export function dockerVersionCommand(): RemoteCommand {
  * Every compose container, stopped ones too, as `docker inspect` JSON: the one output that
  * carries project, service, image, state, health and labels as fields on docker 20.10
  * (`docker ps --format` has health only inside the free-text Status, and labels as one
- * comma-joined string). No containers → `[]`. A container removed between `ps` and `inspect`
- * fails the command (a RemoteCommandError, retried on the next observe).
+ * comma-joined string). No containers → `[]`.
+ * A container that compose removes between `ps` and `inspect` (a recreate, a `down`) fails
+ * `inspect`, so the pair is tried again with a fresh `ps`, up to three times; only the last try's
+ * error reaches the caller. Without this, every stack on the host read as unobservable for a pass.
  */
-const LIST_SCRIPT = `ids=$(docker ps -aq --no-trunc --filter label=com.docker.compose.project) || exit
-if [ -z "$ids" ]; then echo '[]'; else exec docker inspect --type container $ids; fi`;
+const LIST_SCRIPT = `try=1
+while :; do
+  ids=$(docker ps -aq --no-trunc --filter label=com.docker.compose.project) || exit
+  if [ -z "$ids" ]; then echo '[]'; exit 0; fi
+  if [ $try -ge 3 ]; then exec docker inspect --type container $ids; fi
+  if out=$(docker inspect --type container $ids 2>/dev/null); then printf '%s\\n' "$out"; exit 0; fi
+  try=$((try + 1))
+done`;
 
 export function listContainersCommand(): RemoteCommand {
   return { argv: ['sh', '-c', LIST_SCRIPT] };
