@@ -32,6 +32,7 @@ describe('parseSimpleYaml', () => {
     ['nesting, sequences at the key column, empty flows', 'a:\n  b:\n    - x: 1\n      y: []\n    - - 1\n      - 2\n    -\n      z: 3\nc:\n- 1\n- two\nd: {}\ne: []\nf:\n'],
     ['literal blocks', 'a: |\n  one\n\n  # not a comment\n    indented\n\n\nb: |-\n  two\n  lines\nc:\n  - |\n    item\n'],
     ['comments and blank lines', '# head\na: 1\n\n  # indented comment\nb:\n  # between\n  c: 2\n'],
+    ['trailing spaces after an item\'s first key', 'a:\n  -   k: v  \n      l: w\n  - - x   \n    - y\n'],
   ])('answers as yaml does on %s', (_, text) => {
     expect(expectAgrees(text)).toBe(true);
   });
@@ -54,16 +55,21 @@ describe('parseSimpleYaml', () => {
     ['__proto__', '__proto__: 1\n'],
     ['deep nesting', `a: ${'- '.repeat(200)}1\n`],
     ['a non-breaking space', 'a: 1\u00A0\n'],
+    // yaml keeps those spaces ("one\n \n"), even where chomping drops empty lines.
+    ['a line of spaces past a literal block\'s column, after its text', 'a: |\n  one\n   \nb: 1\n'],
+    ['a line of spaces past a literal block\'s column, before its text', 'a: |\n   \n  one\n'],
   ])('declines %s', (_, text) => {
     expect(parseSimpleYaml(text)).toBe(NOT_SIMPLE);
   });
 
   it('never answers differently from yaml on thousands of mutated manifests', () => {
     const random = seeded(42);
-    const bases = [...generateFleet({ tenants: 10, seed: 3 }).files.values()];
-    const pieces = [' ', '  ', '\n', '-', '- ', ':', ': ', '#', ' #', '|', '|-', '"', "'", '[', ']', '{', '}', '&a', '*a', '!', '~', '0', '1.5', 'true', '\n  ', '\n- ', 'x', '?', ',', '%', '---\n'];
+    // Besides the generated files, texts with what they lack: literal blocks, items that are maps or sequences.
+    const blocks = ['a: |\n  one\n\n  two\n   three\nb: |-\n  x\n\n\nc:\n  - |\n    item\n  -   k: v  \n      l: w\n', 'a:\n- b: 1\n  c:\n  - d\n- - e\n  - f\n'];
+    const bases = [...generateFleet({ tenants: 10, seed: 3 }).files.values(), ...blocks];
+    const pieces = [' ', '  ', '\n', '-', '- ', ':', ': ', '#', ' #', '|', '|-', '"', "'", '[', ']', '{', '}', '&a', '*a', '!', '~', '0', '1.5', 'true', '\n  ', '\n- ', 'x', '?', ',', '%', '---\n', '   \n', '\n\n', '|\n', 'Null', '0x1F', '.inf', "'b''c'", '- k: v'];
     let answered = 0;
-    for (let n = 0; n < 3000; n++) {
+    for (let n = 0; n < 6000; n++) {
       let text = bases[Math.floor(random() * bases.length)] ?? '';
       for (let edits = 1 + Math.floor(random() * 3); edits > 0; edits--) {
         const at = Math.floor(random() * (text.length + 1));
@@ -73,6 +79,6 @@ describe('parseSimpleYaml', () => {
       if (expectAgrees(text)) answered++;
     }
     // The check means something only if many mutants stayed on the fast path.
-    expect(answered).toBeGreaterThan(500);
+    expect(answered).toBeGreaterThan(1000);
   });
 });
