@@ -42,6 +42,15 @@ describe('plaintext secrets outside secrets.age', () => {
     ['a private key', fake('-----BEGIN OPENSSH ', 'PRIVATE KEY-----')],
     ['a URL with credentials', 'postgres://shop:hunter2@db.internal:5432/shop'],
     ['a URL with a password only', 'redis://:hunter2@cache:6379/0'],
+    // The shortest text each pattern matches: values shorter than a pattern's match skip it.
+    ['the shortest bot token', fake('1:', 'A'.repeat(30))],
+    ['the shortest Stripe key', fake('sk_', 'test_', 'a'.repeat(8))],
+    ['the shortest webhook secret', fake('whsec', '_', 'a'.repeat(8))],
+    ['the shortest GitHub token', fake('gho', '_', 'a'.repeat(20))],
+    ['the shortest DigitalOcean token', fake('dop', '_v1_', 'f'.repeat(20))],
+    ['the shortest age identity', fake('AGE-SECRET-', 'KEY-1', 'Q')],
+    ['the shortest private key', fake('-----BEGIN ', 'PRIVATE KEY-----')],
+    ['the shortest URL with a password', 'a://:p@'],
   ])('finds %s, at its line, without echoing it', (kind, secret) => {
     const { lines, text } = reportForConfig({ GREETING: 'Hello!', WEBHOOK: secret });
     expect(lines).toHaveLength(1);
