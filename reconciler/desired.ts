@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { Fleet, TenantRecord } from '../fleet/model.js';
 import { composeProject, databaseName } from '../fleet/names.js';
 import { hostTag, tenantTag } from './ports.js';
@@ -151,4 +151,5 @@ function servicesOf(record: TenantRecord, runtimes: ModuleRuntimes, opts: Desire
   });
 }
 
-const hashOf = (value: unknown) => createHash('sha256').update(JSON.stringify(value)).digest('hex').slice(0, 24);
+// One-shot `hash`: no Hash object per service (20k of them in a 10k fleet's pass).
+const hashOf = (value: unknown) => hash('sha256', JSON.stringify(value), 'hex').slice(0, 24);

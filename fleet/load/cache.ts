@@ -1,3 +1,4 @@
+import { Mutex } from 'async-mutex';
 import { classifyPath, type ManifestPath, type PathClass } from '../paths.js';
 import { assembleFleet, type LoadResult, type Located, type ValidatedFile, validateFile } from './index.js';
 
@@ -58,6 +59,7 @@ const asManifest = (where: PathClass): ManifestPath | null => (where.kind === 'i
  */
 export class ManifestCache {
   private readonly entries = new Map<string, Entry>();
+  private readonly lock = new Mutex();
   private last: { readonly commit: string; readonly result: LoadResult; readonly manifests: number; readonly listing: TreeListing } | null = null;
 
   /** The result of the last load, if it was of `commit`. */
@@ -73,6 +75,15 @@ export class ManifestCache {
   /** Keeps `result` as the load of `commit` (a commit's tree never changes, so neither does its load). */
   remember(commit: string, result: LoadResult, manifests: number, listing: TreeListing): void {
     this.last = { commit, result, manifests, listing };
+  }
+
+  /**
+   * Runs `work` (a load: what is missing, read it, {@link load}) when no other load on this cache
+   * is running. A load awaits git between finding what the cache lacks and assembling the tree;
+   * another load's eviction in between would take away what it counted on.
+   */
+  exclusive<T>(work: () => Promise<T>): Promise<T> {
+    return this.lock.runExclusive(work);
   }
 
   get size(): number {

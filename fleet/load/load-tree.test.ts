@@ -5,9 +5,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { SHARED_HOST, validFleetFiles } from '../../test/fleet-fixtures.js';
 import { hostFile } from '../paths.js';
 import { LocalFleetRepo } from '../repo/local/index.js';
-import { ManifestCache } from './cache.js';
-import type { TreeSource } from './load-tree.js';
-import { loadTree } from './load-tree.js';
+import { ManifestCache, type MissingBlob } from './cache.js';
+import { batchBySha, loadTree, type TreeSource } from './load-tree.js';
 
 describe('loadTree through a real git repo', () => {
   let root: string;
@@ -93,5 +92,59 @@ describe('loadTree through a real git repo', () => {
     // Nothing of the failed load was kept: the next one validates everything.
     expect(cache.size).toBe(0);
     expect((await loadTree(cache, source(), head)).stats).toMatchObject({ validated: manifests, reused: 0 });
+  });
+});
+
+describe('batchBySha', () => {
+  const blob = (path: string, sha: string): MissingBlob => ({ path, sha, where: { kind: 'host', name: path } });
+
+  it('starts small and doubles up to the largest batch, keeping paths that share a blob together', () => {
+    const need = Array.from({ length: 10 }, (_, i) => blob(`h${i}`, `sha${i}`));
+    need.push(blob('copy-of-h1', 'sha1'));
+    const batches = batchBySha(need, 4, 1);
+    expect(batches.map((b) => b.map((x) => x.path))).toEqual([['h0'], ['h1', 'copy-of-h1', 'h2'], ['h3', 'h4', 'h5', 'h6'], ['h7', 'h8', 'h9']]);
+    expect(batchBySha(need, 2, 512).map((b) => new Set(b.map((x) => x.sha)).size)).toEqual([2, 2, 2, 2, 2]);
+    expect(batchBySha([], 4, 1)).toEqual([]);
+  });
+});
+
+describe('loads sharing one cache', () => {
+  let root: string;
+  beforeEach(async () => {
+    root = await mkdtemp(join(tmpdir(), 'load-tree-'));
+  });
+  afterEach(async () => {
+    await rm(root, { recursive: true, force: true });
+  });
+
+  it('run one at a time, so no load evicts what another counted on while it awaits git', async () => {
+    const repo = await LocalFleetRepo.init(join(root, 'fleet.git'), { initialFiles: validFleetFiles() });
+    const first = (await repo.head('main'))!;
+    const path = hostFile(SHARED_HOST);
+    const text = (validFleetFiles().get(path) ?? '').replace(/capacity: \d+/, 'capacity: 9');
+    const second = await repo.commit({ branch: 'main', parent: first, edits: [{ path, content: text }], message: 'capacity 9\n', expect: { at: first } });
+    const events: string[] = [];
+    const traced = (name: string): TreeSource => ({
+      listTree: async (c) => {
+        events.push(`${name} list`);
+        return repo.listTree(c);
+      },
+      readBlobs: async (shas) => {
+        events.push(`${name} read`);
+        // Slow enough that, without the lock, the other load would run in between.
+        await new Promise((r) => setTimeout(r, 20));
+        const got = await repo.readBlobs(shas);
+        events.push(`${name} read done`);
+        return got;
+      },
+    });
+    const cache = new ManifestCache();
+    const [a, b] = await Promise.all([loadTree(cache, traced('a'), first, 2), loadTree(cache, traced('b'), second, 2)]);
+    expect(a.result.ok && a.result.fleet.hosts.get(SHARED_HOST)?.capacity).not.toBe(9);
+    expect(b.result.ok && b.result.fleet.hosts.get(SHARED_HOST)?.capacity).toBe(9);
+    // b starts only after a's last read: nothing of the two interleaves.
+    const firstOfB = events.indexOf('b list');
+    expect(firstOfB).toBe(events.lastIndexOf('a read done') + 1);
+    expect(b.stats).toMatchObject({ validated: 1, read: 1 });
   });
 });

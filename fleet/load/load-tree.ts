@@ -36,29 +36,40 @@ export async function loadTree(
 ): Promise<{ result: LoadResult; stats: TreeLoadStats }> {
   // A commit never changes: the loop's pass over a main that did not move lists and builds nothing.
   const same = cache.lastLoad(commit);
-  if (same !== null) return { result: same.result, stats: { validated: 0, reused: same.manifests, evicted: 0, read: 0, listMs: 0, readMs: 0, checkMs: 0, assembleMs: 0, unchanged: true } };
-  const t0 = performance.now();
-  const listing = await source.listTree(commit);
-  const t1 = performance.now();
-  const texts = new Map<string, string>();
-  const checked = new Map<string, CheckedFile>();
-  const { checkMs } = await readMissing(cache, source, listing, texts, commit, checked, readBatch);
-  const t2 = performance.now();
-  const { result, stats } = cache.load(listing, texts, checked);
-  cache.remember(commit, result, stats.validated + stats.reused, listing);
-  const t3 = performance.now();
-  return { result, stats: { ...stats, read: texts.size, listMs: t1 - t0, readMs: t2 - t1, checkMs, assembleMs: t3 - t2, unchanged: false } };
+  if (same !== null) return unchangedLoad(same);
+  return cache.exclusive(async () => {
+    // Another load may have finished while this one waited for the cache.
+    const meanwhile = cache.lastLoad(commit);
+    if (meanwhile !== null) return unchangedLoad(meanwhile);
+    const t0 = performance.now();
+    const listing = await source.listTree(commit);
+    const t1 = performance.now();
+    const texts = new Map<string, string>();
+    const checked = new Map<string, CheckedFile>();
+    const { checkMs } = await readMissing(cache, source, listing, texts, commit, checked, readBatch);
+    const t2 = performance.now();
+    const { result, stats } = cache.load(listing, texts, checked);
+    cache.remember(commit, result, stats.validated + stats.reused, listing);
+    const t3 = performance.now();
+    return { result, stats: { ...stats, read: texts.size, listMs: t1 - t0, readMs: t2 - t1, checkMs, assembleMs: t3 - t2, unchanged: false } };
+  });
 }
 
-/** Blobs per `cat-file`: a cold load of 10k tenants reads ~20k, in five processes. */
+function unchangedLoad(same: { readonly result: LoadResult; readonly manifests: number }): { result: LoadResult; stats: TreeLoadStats } {
+  return { result: same.result, stats: { validated: 0, reused: same.manifests, evicted: 0, read: 0, listMs: 0, readMs: 0, checkMs: 0, assembleMs: 0, unchanged: true } };
+}
+
+/** Blobs per `cat-file` at most: a cold load of 10k tenants reads ~20k, in eight processes. */
 export const READ_BATCH = 4096;
+/** Blobs in the first `cat-file`: all git does before validation can start. */
+const FIRST_BATCH = 512;
 
 /**
  * Reads into `texts` every manifest blob of `listing` the cache cannot answer for, in batches of
  * {@link READ_BATCH}; with `checked`, each batch is validated into it while git reads the next,
- * so git's time (a core of its own) hides behind validation. Another load on the same cache may
- * evict entries while this one awaits git; whatever went missing meanwhile is read on the next
- * turn. The caller's `load` must follow without an await in between.
+ * so git's time (a core of its own) hides behind validation. The caller holds the cache
+ * ({@link ManifestCache.exclusive}) until its `load`: no other load evicts what this one counted
+ * on while it awaits git.
  */
 export async function readMissing(
   cache: ManifestCache,
@@ -70,36 +81,38 @@ export async function readMissing(
   readBatch = READ_BATCH,
 ): Promise<{ checkMs: number }> {
   let checkMs = 0;
-  for (let need = cache.missing(listing, texts); need.length > 0; need = cache.missing(listing, texts)) {
-    const batches = batchBySha(need, readBatch);
-    const read = async (batch: readonly MissingBlob[]) => {
-      const shas = [...new Set(batch.map((b) => b.sha))];
-      const got = await source.readBlobs(shas);
-      const lost = shas.find((sha) => !got.has(sha));
-      if (lost !== undefined) throw new Error(`the fleet repo did not return blob ${lost} of ${commit}`);
-      return got;
-    };
-    let next = read(batches[0] ?? []);
-    for (let i = 0; i < batches.length; i++) {
-      const got = await next;
-      if (i + 1 < batches.length) {
-        next = read(batches[i + 1] ?? []);
-        // Awaited on the next turn; until then a failure must not count as unhandled.
-        next.catch(() => undefined);
-      }
-      for (const [sha, text] of got) texts.set(sha, text);
-      if (checked) {
-        const t = performance.now();
-        cache.check(batches[i] ?? [], texts, checked);
-        checkMs += performance.now() - t;
-      }
+  const batches = batchBySha(cache.missing(listing, texts), readBatch);
+  const read = async (batch: readonly MissingBlob[]) => {
+    const shas = [...new Set(batch.map((b) => b.sha))];
+    const got = await source.readBlobs(shas);
+    const lost = shas.find((sha) => !got.has(sha));
+    if (lost !== undefined) throw new Error(`the fleet repo did not return blob ${lost} of ${commit}`);
+    return got;
+  };
+  let next = batches.length > 0 ? read(batches[0] ?? []) : null;
+  for (let i = 0; i < batches.length && next !== null; i++) {
+    const got = await next;
+    if (i + 1 < batches.length) {
+      next = read(batches[i + 1] ?? []);
+      // Awaited on the next turn; until then a failure must not count as unhandled.
+      next.catch(() => undefined);
+    }
+    for (const [sha, text] of got) texts.set(sha, text);
+    if (checked) {
+      const t = performance.now();
+      cache.check(batches[i] ?? [], texts, checked);
+      checkMs += performance.now() - t;
     }
   }
   return { checkMs };
 }
 
-/** `need` in batches of `size` distinct blobs; paths sharing a blob stay in one batch. */
-function batchBySha(need: readonly MissingBlob[], size: number): MissingBlob[][] {
+/**
+ * `need` in batches of at most `size` distinct blobs; paths sharing a blob stay in one batch.
+ * The first batches are small and double: validation starts as soon as git has read a few
+ * hundred blobs, and git (five times faster than validation) stays a batch ahead.
+ */
+export function batchBySha(need: readonly MissingBlob[], size: number, first = FIRST_BATCH): MissingBlob[][] {
   const bySha = new Map<string, MissingBlob[]>();
   for (const b of need) {
     const same = bySha.get(b.sha);
@@ -109,12 +122,14 @@ function batchBySha(need: readonly MissingBlob[], size: number): MissingBlob[][]
   const batches: MissingBlob[][] = [];
   let current: MissingBlob[] = [];
   let shas = 0;
+  let limit = Math.min(first, size);
   for (const group of bySha.values()) {
     current.push(...group);
-    if (++shas >= size) {
+    if (++shas >= limit) {
       batches.push(current);
       current = [];
       shas = 0;
+      limit = Math.min(limit * 2, size);
     }
   }
   if (current.length > 0) batches.push(current);

@@ -53,8 +53,10 @@ export async function loadEdited(repo: RevisionSource, revision: string, edits: 
     added.push({ path, sha });
   }
   const after: TreeListing = { blobs: [...listing.blobs.filter((b) => !edited.has(b.path)), ...added], refused: listing.refused };
-  await readMissing(tree.cache, tree.source, after, texts, revision);
-  return tree.cache.load(after, texts).result;
+  return tree.cache.exclusive(async () => {
+    await readMissing(tree.cache, tree.source, after, texts, revision);
+    return tree.cache.load(after, texts).result;
+  });
 }
 
 /** The current texts at `revision` of `paths` that exist there: what a change compares its edits with. */
