@@ -1,4 +1,4 @@
-import { HostName, ModuleName, Slug } from './schema/index.js';
+import { isSlug, ModuleName } from './schema/index.js';
 
 /** Where each manifest lives in the fleet repo. The only place paths are built. */
 export const FLEET_FILE = 'fleet.yaml';
@@ -33,15 +33,14 @@ export function classifyPath(path: string): PathClass {
   const [root, a, b] = parts;
   if (root === 'tenants') {
     if (parts.length !== 3 || a === undefined || b === undefined) return { kind: 'unexpected', reason: 'expected tenants/<slug>/<file>' };
-    if (!Slug.safeParse(a).success) return { kind: 'unexpected', reason: `tenant folder "${a}" is not a valid slug` };
+    if (!isSlug(a)) return { kind: 'unexpected', reason: `tenant folder "${a}" is not a valid slug` };
     if (b === 'tenant.yaml') return { kind: 'tenant', slug: a };
     if (b === 'billing.yaml') return { kind: 'billing', slug: a };
     if (b === 'secrets.age') return { kind: 'secrets', slug: a };
     return { kind: 'unexpected', reason: 'a tenant folder holds only tenant.yaml, billing.yaml and secrets.age' };
   }
-  const flat = root === 'hosts' ? HostName : ModuleName;
   if (parts.length !== 2 || a === undefined || !a.endsWith('.yaml')) return { kind: 'unexpected', reason: `expected ${root}/<name>.yaml` };
   const name = a.slice(0, -'.yaml'.length);
-  if (!flat.safeParse(name).success) return { kind: 'unexpected', reason: `"${name}" is not a valid ${root === 'hosts' ? 'host' : 'module'} name` };
+  if (!(root === 'hosts' ? isSlug(name) : ModuleName.safeParse(name).success)) return { kind: 'unexpected', reason: `"${name}" is not a valid ${root === 'hosts' ? 'host' : 'module'} name` };
   return root === 'hosts' ? { kind: 'host', name } : { kind: 'catalog', module: name };
 }

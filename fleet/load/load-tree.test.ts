@@ -98,13 +98,20 @@ describe('loadTree through a real git repo', () => {
 describe('batchBySha', () => {
   const blob = (path: string, sha: string): MissingBlob => ({ path, sha, where: { kind: 'host', name: path } });
 
-  it('starts small and doubles up to the largest batch, keeping paths that share a blob together', () => {
+  it('starts small and grows fourfold up to the largest batch, keeping paths that share a blob together', () => {
     const need = Array.from({ length: 10 }, (_, i) => blob(`h${i}`, `sha${i}`));
     need.push(blob('copy-of-h1', 'sha1'));
-    const batches = batchBySha(need, 4, 1);
-    expect(batches.map((b) => b.map((x) => x.path))).toEqual([['h0'], ['h1', 'copy-of-h1', 'h2'], ['h3', 'h4', 'h5', 'h6'], ['h7', 'h8', 'h9']]);
+    const paths = (batches: MissingBlob[][]) => batches.map((b) => b.map((x) => x.path));
+    expect(paths(batchBySha(need, 16, 1))).toEqual([['h0'], ['h1', 'copy-of-h1', 'h2', 'h3', 'h4'], ['h5', 'h6', 'h7', 'h8', 'h9']]);
     expect(batchBySha(need, 2, 512).map((b) => new Set(b.map((x) => x.sha)).size)).toEqual([2, 2, 2, 2, 2]);
     expect(batchBySha([], 4, 1)).toEqual([]);
+  });
+
+  it('joins a small last batch to the one before it', () => {
+    const need = Array.from({ length: 11 }, (_, i) => blob(`h${i}`, `sha${i}`));
+    // Limits 2, then 8: the 9th blob of the second batch would be a batch of one.
+    expect(batchBySha(need, 8, 2).map((b) => b.length)).toEqual([2, 9]);
+    expect(batchBySha(need.slice(0, 10), 8, 2).map((b) => b.length)).toEqual([2, 8]);
   });
 });
 

@@ -59,10 +59,16 @@ function unchangedLoad(same: { readonly result: LoadResult; readonly manifests: 
   return { result: same.result, stats: { validated: 0, reused: same.manifests, evicted: 0, read: 0, listMs: 0, readMs: 0, checkMs: 0, assembleMs: 0, unchanged: true } };
 }
 
-/** Blobs per `cat-file` at most: a cold load of 10k tenants reads ~20k, in eight processes. */
-export const READ_BATCH = 4096;
+/**
+ * Blobs per `cat-file` at most (~6 MB of output held at once): a cold load of 10k tenants reads
+ * ~20k, in four processes. Each spawn costs the event loop ~10 ms at that size (the process is
+ * forked), so there are few.
+ */
+export const READ_BATCH = 8192;
 /** Blobs in the first `cat-file`: all git does before validation can start. */
 const FIRST_BATCH = 512;
+/** Git reads blobs four to six times faster than they validate: each batch can be this much larger. */
+const BATCH_GROWTH = 4;
 
 /**
  * Reads into `texts` every manifest blob of `listing` the cache cannot answer for, in batches of
@@ -108,9 +114,11 @@ export async function readMissing(
 }
 
 /**
- * `need` in batches of at most `size` distinct blobs; paths sharing a blob stay in one batch.
- * The first batches are small and double: validation starts as soon as git has read a few
- * hundred blobs, and git (five times faster than validation) stays a batch ahead.
+ * `need` in batches of up to `size` distinct blobs; paths sharing a blob stay in one batch.
+ * The first batch is small and each next one {@link BATCH_GROWTH} times larger: validation starts
+ * as soon as git has read a few hundred blobs, and git stays a batch ahead. A last batch that
+ * would be small (under a quarter of its limit) joins the one before it: a process for a handful
+ * of blobs costs more than it saves.
  */
 export function batchBySha(need: readonly MissingBlob[], size: number, first = FIRST_BATCH): MissingBlob[][] {
   const bySha = new Map<string, MissingBlob[]>();
@@ -122,14 +130,16 @@ export function batchBySha(need: readonly MissingBlob[], size: number, first = F
   const batches: MissingBlob[][] = [];
   let current: MissingBlob[] = [];
   let shas = 0;
+  let left = bySha.size;
   let limit = Math.min(first, size);
   for (const group of bySha.values()) {
     current.push(...group);
-    if (++shas >= limit) {
+    left--;
+    if (++shas >= limit && (left === 0 || left >= Math.min(limit * BATCH_GROWTH, size) / 4)) {
       batches.push(current);
       current = [];
       shas = 0;
-      limit = Math.min(limit * 2, size);
+      limit = Math.min(limit * BATCH_GROWTH, size);
     }
   }
   if (current.length > 0) batches.push(current);

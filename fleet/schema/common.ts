@@ -18,6 +18,9 @@ export const Slug = z
   .meta({ description: 'DNS-label safe name: ^[a-z][a-z0-9-]{1,30}[a-z0-9]$' });
 export type Slug = z.infer<typeof Slug>;
 
+/** What {@link Slug} accepts, as a test without a parse: a 10k fleet's paths name 10k slugs three times each. */
+export const isSlug = (name: string): boolean => SLUG_RE.test(name);
+
 export const HostName = Slug;
 
 /** Module names are shorter than slugs: they become env prefixes and image names. */
