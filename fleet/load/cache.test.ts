@@ -126,5 +126,17 @@ describe('ManifestCache', () => {
     const host = result.fleet.hosts.get(SHARED_HOST);
     expect(Object.isFrozen(host)).toBe(true);
     expect(() => Object.assign(host ?? {}, { capacity: 1 })).toThrow(TypeError);
+    // All the way down: maps of modules, lists of chats and periods, the objects in them.
+    const unfrozen: string[] = [];
+    const walk = (value: unknown, at: string) => {
+      if (value === null || typeof value !== 'object') return;
+      if (at.includes('.') && !Object.isFrozen(value)) unfrozen.push(at);
+      for (const [k, v] of Object.entries(value)) walk(v, `${at}.${k}`);
+    };
+    for (const [slug, { tenant, billing, secrets }] of result.fleet.tenants) walk({ tenant, billing, secrets }, slug);
+    expect(unfrozen).toEqual([]);
+    const record = result.fleet.tenants.get(SHARED_TENANT);
+    expect(record?.tenant.chats.length).toBeGreaterThan(0);
+    expect(record?.billing.periods.length).toBeGreaterThan(0);
   });
 });
