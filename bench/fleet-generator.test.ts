@@ -19,6 +19,9 @@ describe('bench fleet generator', () => {
     const modules = new Set([...loaded.fleet.tenants.values()].flatMap((t) => Object.keys(t.tenant.modules)));
     expect(modules).toEqual(new Set(['core', 'welcome', 'scheduled-posts']));
     for (const host of loaded.fleet.hosts.values()) expect(host.capacity).toBe(SHARED_HOST_CAPACITY);
+    // Each tenant's secrets.age is a blob of its own, as in a real fleet (the loader validated each).
+    const sealed = [...loaded.fleet.tenants.values()].map((t) => t.secrets?.values.BOT_TOKEN);
+    expect(new Set(sealed).size).toBe(50);
   });
 
   it('is deterministic for a seed', () => {

@@ -14,14 +14,15 @@ import { seeded } from '../test/seeded.js';
  * suspended mix with paid periods, about 70% of tenants on shared hosts (never over capacity) and
  * the rest dedicated, and a secrets.age per tenant.
  *
- * Secrets are one fixed value sealed once with age (to {@link BENCH_RECIPIENT}): the benchmarks
- * measure load, validation and planning, not encryption.
+ * Secrets are one value sealed once with age (to {@link BENCH_RECIPIENT}), made distinct per
+ * tenant by {@link sealedTokenOf}: the benchmarks measure load, validation and planning, not
+ * encryption, but each tenant's secrets.age is a blob of its own, as in a real fleet.
  */
 
 /** The recipient the fixed secret is sealed to; fleet.yaml names it. Its identity is not kept: nothing here decrypts. */
 export const BENCH_RECIPIENT = 'age1nkn7rzhwnr3c9rtglpnh67qkpm98mlq7nmy4rd85fcykcydhngysg68mzx';
 /** A real age ciphertext (armored) of a placeholder bot token, sealed to {@link BENCH_RECIPIENT}. */
-export const BENCH_SEALED_TOKEN = [
+const BENCH_SEALED_TOKEN = [
   '-----BEGIN AGE ENCRYPTED FILE-----',
   'YWdlLWVuY3J5cHRpb24ub3JnL3YxCi0+IFgyNTUxOSBWb3orR3R4VzZrakNleDZo',
   'MWIwS2srQVVBdjJQcXoyVVk2dWZGaGZhQ3l3Cit5KzhaTzA5VG95ekcvalVRK0FQ',
@@ -32,6 +33,21 @@ export const BENCH_SEALED_TOKEN = [
   '-----END AGE ENCRYPTED FILE-----',
   '',
 ].join('\n');
+
+/**
+ * {@link BENCH_SEALED_TOKEN} with the first 6 bytes of its last armor line set to tenant `i`'s
+ * number: still an armored age file (the loader checks the armor and the age header, which are
+ * untouched), no longer decryptable (nothing here decrypts), and a different git blob per tenant.
+ */
+export function sealedTokenOf(i: number): string {
+  const lines = BENCH_SEALED_TOKEN.split('\n');
+  const last = lines.length - 3;
+  const stamp = Buffer.alloc(6);
+  stamp.writeUIntBE(i, 0, 6);
+  // 6 bytes are exactly 8 base64 characters: the rest of the line keeps its alignment and padding.
+  lines[last] = stamp.toString('base64') + (lines[last] ?? '').slice(8);
+  return lines.join('\n');
+}
 
 export const BENCH_FLEET_NAME = 'bench-fleet';
 export const BENCH_NOW = '2026-03-15T00:00:00Z';
@@ -166,7 +182,7 @@ export function generateFleet(opts: GeneratorOptions): GeneratedFleet {
           : {}),
       }),
     );
-    files.set(secretsFile(slug), stringify({ values: { BOT_TOKEN: BENCH_SEALED_TOKEN } }));
+    files.set(secretsFile(slug), stringify({ values: { BOT_TOKEN: sealedTokenOf(i) } }));
   }
   return { files, counts: { tenants: opts.tenants, shared, dedicated: opts.tenants - shared, hosts: hostCount, billing } };
 }
