@@ -1,0 +1,72 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { execa } from 'execa';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { LocalFleetRepo } from '../local/index.js';
+import { GitError } from '../errors.js';
+import { readBlobHeader } from './read.js';
+
+describe('readBlobs, through a real git repo', () => {
+  let root: string;
+  let repo: LocalFleetRepo;
+  const files = new Map([
+    ['a.yaml', 'a: 1\n'],
+    ['empty.yaml', ''],
+    // Bytes that look like a record header, and multi-byte UTF-8 (sizes are bytes, not characters).
+    ['tricky.yaml', `x: "${'0'.repeat(40)} blob 5"\ny: Альфа 🛒\n`],
+    ['dir/b.yaml', 'b: 2\n'],
+  ]);
+
+  beforeEach(async () => {
+    root = await mkdtemp(join(tmpdir(), 'git-read-'));
+    repo = await LocalFleetRepo.init(join(root, 'fleet.git'), { initialFiles: files });
+  });
+  afterEach(async () => {
+    await rm(root, { recursive: true, force: true });
+  });
+
+  it('cuts every blob out of one cat-file output, byte sizes and all', async () => {
+    const head = (await repo.head('main'))!;
+    const { blobs } = await repo.listTree(head);
+    const texts = await repo.readBlobs([...blobs.map((b) => b.sha), blobs[0]!.sha]);
+    expect(new Map(blobs.map((b) => [b.path, texts.get(b.sha)]))).toEqual(files);
+  });
+
+  it('refuses an answer that is not the blob asked for: a tree, or a missing object', async () => {
+    const head = (await repo.head('main'))!;
+    const git = (args: string[]) => execa('git', ['--git-dir', repo.gitDir, ...args]).then((r) => r.stdout.trim());
+    const tree = await git(['rev-parse', `${head}^{tree}`]);
+    await expect(repo.readBlobs([tree])).rejects.toThrow(GitError);
+    await expect(repo.readBlobs([tree])).rejects.toThrow(`git cat-file returned "${tree} tree`);
+    const absent = 'f'.repeat(tree.length);
+    await expect(repo.readBlobs([absent])).rejects.toThrow(`git cat-file returned "${absent} missing" for blob ${absent}`);
+  });
+});
+
+describe('readBlobHeader', () => {
+  const sha = 'ab'.repeat(20);
+  const read = (text: string, at = 0) => {
+    const header = { end: -1, size: -1 };
+    return readBlobHeader(Buffer.from(text, 'latin1'), at, sha, header) ? header : null;
+  };
+
+  it('reads the size and where the line ends', () => {
+    expect(read(`${sha} blob 12\nhello`)).toEqual({ end: 48, size: 12 });
+    expect(read(`xx${sha} blob 0\n`, 2)).toEqual({ end: 49, size: 0 });
+  });
+
+  it.each([
+    ['another object', `${'cd'.repeat(20)} blob 12\n`],
+    ['a tree', `${sha} tree 12\n`],
+    ['a missing object', `${sha} missing\n`],
+    ['no size', `${sha} blob \n`],
+    ['a size that is no number', `${sha} blob 1x\n`],
+    ['a size of 16 digits', `${sha} blob ${'9'.repeat(16)}\n`],
+    ['no line break', `${sha} blob 12`],
+    ['a cut header', `${sha} bl`],
+    ['nothing', ''],
+  ])('refuses %s', (_, text) => {
+    expect(read(text)).toBeNull();
+  });
+});
