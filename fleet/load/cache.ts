@@ -124,7 +124,8 @@ export class ManifestCache {
     texts: ReadonlyMap<string, string>,
     checked: ReadonlyMap<string, CheckedFile> = new Map(),
   ): { result: LoadResult; stats: CacheLoadStats } {
-    const shaOf = new Map(listing.blobs.map((b) => [b.path, b.sha]));
+    const shaOf = new Map<string, string>();
+    for (const b of listing.blobs) shaOf.set(b.path, b.sha);
     let validated = 0;
     let reused = 0;
     let evicted = 0;
@@ -166,7 +167,9 @@ function checkOne({ path, sha, where }: MissingBlob, texts: ReadonlyMap<string, 
   const text = texts.get(sha);
   if (text === undefined) throw new Error(`internal: blob ${sha} of ${path} was neither cached nor read`);
   const result = validateFile(path, text, where);
-  return { sha, where, result: result.ok ? { ok: true, located: { ...result.located, value: deepFreeze(result.located.value) } } : result };
+  // Frozen in place: the value is this validation's own, nothing else holds it yet.
+  if (result.ok) deepFreeze(result.located.value);
+  return { sha, where, result };
 }
 
 function deepFreeze<T>(value: T): T {

@@ -62,6 +62,8 @@ export function assembleFleet(
 ): LoadResult {
   const all = [...paths];
   const issues: FleetIssue[] = [];
+  const present = new Set(all);
+  for (const file of refused.keys()) present.add(file);
   const tree: ParsedTree = {
     fleet: null,
     tenants: new Map(),
@@ -70,7 +72,7 @@ export function assembleFleet(
     hosts: new Map(),
     catalog: new Map(),
     tenantDirs: new Set(),
-    present: new Set([...all, ...refused.keys()]),
+    present,
   };
   for (const [file, reason] of refused) {
     if (classify(file).kind !== 'ignored') issues.push({ file, line: 1, field: WHOLE_FILE, message: `refused: ${reason}` });
