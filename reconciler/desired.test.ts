@@ -48,3 +48,65 @@ describe('desired env of a module', () => {
     expect(compose.services.core?.environment.OWNER_ID).toBe('200001');
   });
 });
+
+describe("a tenant's services across passes", () => {
+  const runtimesWith = (image = core.image) =>
+    new Map<string, ModuleRuntime>([
+      ['core@1.1.0', { ...core, image, env: { ...core.env } }],
+      ['core@1.0.0', { ...core, version: '1.0.0' }],
+      ['welcome@1.0.0', { ...welcome }],
+    ]);
+  const load = () => {
+    const loaded = loadFleet(snapshot(fleetFiles(validFleetManifests())));
+    if (!loaded.ok) throw new Error(loaded.issues.map((i) => i.message).join('\n'));
+    return loaded.fleet;
+  };
+  /** As the manifest cache hands them out: every manifest value frozen all the way down. */
+  const frozen = (fleet: ReturnType<typeof load>) => {
+    const freeze = (v: unknown): void => {
+      if (v === null || typeof v !== 'object' || Object.isFrozen(v)) return;
+      Object.freeze(v);
+      for (const x of Object.values(v)) freeze(x);
+    };
+    for (const r of fleet.tenants.values()) [r.tenant, r.billing, r.secrets].forEach(freeze);
+    return fleet;
+  };
+  const services = (fleet: ReturnType<typeof load>, runtimes = runtimesWith(), networkMode: 'host' | 'bridge' = 'host') =>
+    desiredState(fleet, runtimes, FIXTURE_NOW, { networkMode }).tenants.get(SHARED_TENANT)?.services;
+
+  it('are built once for the same frozen manifests and runtimes of the same content, as a fresh build would be', () => {
+    const fleet = frozen(load());
+    const first = services(fleet);
+    // Each pass reads the modules again: other runtime objects, the same content.
+    expect(services(fleet, runtimesWith())).toBe(first);
+    expect(first).toEqual(services(load()));
+    expect(Object.isFrozen(first?.[0]?.env)).toBe(true);
+  });
+
+  it('are built again when a runtime, the network mode or the secrets change', () => {
+    const fleet = frozen(load());
+    const first = services(fleet)!;
+    const newImage = services(fleet, runtimesWith('ghcr.io/buckfleet/core:1.1.1'))!;
+    expect(newImage.find((s) => s.name === 'core')?.image).toBe('ghcr.io/buckfleet/core:1.1.1');
+    expect(newImage.find((s) => s.name === 'core')?.spec).not.toBe(first.find((s) => s.name === 'core')?.spec);
+    expect(services(fleet, runtimesWith(), 'bridge')?.[0]?.spec).not.toBe(first[0]?.spec);
+
+    // Kept again for host mode: only the secrets differ below.
+    expect(services(fleet)).toBe(services(fleet));
+    const record = fleet.tenants.get(SHARED_TENANT)!;
+    const sealed = '-----BEGIN AGE ENCRYPTED FILE-----\nYWdl\n-----END AGE ENCRYPTED FILE-----\n';
+    const resealed = { ...record, secrets: Object.freeze({ values: Object.freeze({ ...record.secrets?.values, BOT_TOKEN: sealed }) }) };
+    const next = { ...fleet, tenants: new Map([...fleet.tenants, [SHARED_TENANT, resealed]]) };
+    expect(services(next)?.find((s) => s.name === 'core')?.env.BOT_TOKEN).toEqual({ secret: 'BOT_TOKEN', sealed });
+  });
+
+  it('are never kept for manifests that can change in place', () => {
+    const fleet = load();
+    const before = services(fleet);
+    const install = fleet.tenants.get(SHARED_TENANT)!.tenant.modules.core!;
+    (install.config as Record<string, string>).PORT = '9090';
+    const after = services(fleet);
+    expect(after).not.toBe(before);
+    expect(after?.find((s) => s.name === 'core')?.env.PORT).toEqual({ value: '9090' });
+  });
+});

@@ -81,6 +81,7 @@ export function desiredState(fleet: Fleet, runtimes: ModuleRuntimes, now: string
   const hosts = new Map<string, DesiredHost>();
   const problems = new Map<string, string>();
   const image = fleet.config.defaults.image;
+  const runtimeIds = new RuntimeIds();
   for (const [name, h] of fleet.hosts) {
     hosts.set(`host:${name}`, { key: `host:${name}`, tag: hostTag(name), dropletName: `bf-host-${name}`, region: h.region, size: h.size, image });
   }
@@ -98,8 +99,7 @@ export function desiredState(fleet: Fleet, runtimes: ModuleRuntimes, now: string
       continue;
     }
     try {
-      const services = servicesOf(record, runtimes, opts);
-      const migrations = Object.entries(record.tenant.modules).flatMap(([m, i]) => runtimes.get(runtimeKey(m, i.version))?.migrations ?? []);
+      const { services, migrations } = stackOf(record, runtimes, opts, runtimeIds);
       const { run, reason } = mustRun(record, fleet.config.billing.graceDays, now);
       tenants.set(slug, { slug, run, runReason: reason, host, project: composeProject(slug), database: databaseName(slug), services, migrations });
     } catch (error) {
@@ -111,6 +111,60 @@ export function desiredState(fleet: Fleet, runtimes: ModuleRuntimes, now: string
 }
 
 class DesiredStateProblem extends Error {}
+
+interface TenantStack {
+  readonly services: readonly DesiredService[];
+  readonly migrations: readonly string[];
+}
+
+/**
+ * Each tenant's services and migrations, kept with its manifest value: the manifest cache hands
+ * every pass the same frozen value for an unchanged tenant.yaml, so a pass need not build and
+ * hash 20k services again (at 10k tenants that was most of a pass over an unchanged main, and a
+ * second copy of them all in memory until the first was collected). An entry holds only while
+ * everything else it was built from is the same: the tenant's secrets (also a frozen cached
+ * value), the network mode, and the content of each module runtime it uses.
+ */
+const stacks = new WeakMap<object, { readonly key: string; readonly secrets: object | null; readonly stack: TenantStack }>();
+
+/** A short name for each runtime's content, worked out once per desiredState. */
+class RuntimeIds {
+  private readonly ids = new Map<object, string>();
+  of(runtime: object | undefined): string {
+    if (runtime === undefined) return '-';
+    let id = this.ids.get(runtime);
+    if (id === undefined) {
+      id = hashOf(runtime);
+      this.ids.set(runtime, id);
+    }
+    return id;
+  }
+}
+
+function stackOf(record: TenantRecord, runtimes: ModuleRuntimes, opts: DesiredOptions, runtimeIds: RuntimeIds): TenantStack {
+  const { tenant, secrets } = record;
+  // Only values no one can change in place (the cache's) may be remembered by identity.
+  const keep = Object.isFrozen(tenant) && (secrets === null || Object.isFrozen(secrets));
+  let key = '';
+  if (keep) {
+    key = `${record.slug}\0${opts.networkMode}`;
+    for (const [m, install] of Object.entries(tenant.modules)) key += `\0${runtimeIds.of(runtimes.get(runtimeKey(m, install.version)))}`;
+    const known = stacks.get(tenant);
+    if (known !== undefined && known.key === key && known.secrets === secrets) return known.stack;
+  }
+  const services = servicesOf(record, runtimes, opts);
+  const migrations = Object.entries(tenant.modules).flatMap(([m, i]) => runtimes.get(runtimeKey(m, i.version))?.migrations ?? []);
+  if (!keep) return { services, migrations };
+  // Shared by every pass from now on: no consumer may change it.
+  for (const service of services) {
+    for (const value of Object.values(service.env)) Object.freeze(value);
+    Object.freeze(service.env);
+    Object.freeze(service);
+  }
+  const stack: TenantStack = Object.freeze({ services: Object.freeze(services), migrations: Object.freeze(migrations) });
+  stacks.set(tenant, { key, secrets, stack });
+  return stack;
+}
 
 function servicesOf(record: TenantRecord, runtimes: ModuleRuntimes, opts: DesiredOptions): DesiredService[] {
   return Object.entries(record.tenant.modules).map(([name, install]) => {
