@@ -61,8 +61,8 @@ function unchangedLoad(same: { readonly result: LoadResult; readonly manifests: 
 
 /**
  * Blobs per `cat-file` at most (~6 MB of output held at once): a cold load of 10k tenants reads
- * ~20k, in four processes. Each spawn costs the event loop ~10 ms at that size (the process is
- * forked), so there are few.
+ * ~30k, in six processes. Each spawn costs the event loop ~10 ms at that heap size (the process
+ * is forked), so there are few.
  */
 export const READ_BATCH = 8192;
 /** Blobs in the first `cat-file`: all git does before validation can start. */
@@ -71,8 +71,8 @@ const FIRST_BATCH = 512;
 const BATCH_GROWTH = 4;
 
 /**
- * Reads into `texts` every manifest blob of `listing` the cache cannot answer for, in batches of
- * {@link READ_BATCH}; with `checked`, each batch is validated into it while git reads the next,
+ * Reads into `texts` every manifest blob of `listing` the cache cannot answer for, in batches
+ * ({@link batchBySha}); with `checked`, each batch is validated into it while git reads the next,
  * so git's time (a core of its own) hides behind validation. The caller holds the cache
  * ({@link ManifestCache.exclusive}) until its `load`: no other load evicts what this one counted
  * on while it awaits git.
@@ -95,8 +95,9 @@ export async function readMissing(
     if (lost !== undefined) throw new Error(`the fleet repo did not return blob ${lost} of ${commit}`);
     return got;
   };
-  let next = batches.length > 0 ? read(batches[0] ?? []) : null;
-  for (let i = 0; i < batches.length && next !== null; i++) {
+  if (batches.length === 0) return { checkMs };
+  let next = read(batches[0] ?? []);
+  for (let i = 0; i < batches.length; i++) {
     const got = await next;
     if (i + 1 < batches.length) {
       next = read(batches[i + 1] ?? []);
