@@ -41,6 +41,7 @@ export function classifyPath(path: string): PathClass {
   }
   if (parts.length !== 2 || a === undefined || !a.endsWith('.yaml')) return { kind: 'unexpected', reason: `expected ${root}/<name>.yaml` };
   const name = a.slice(0, -'.yaml'.length);
-  if (!(root === 'hosts' ? isSlug(name) : ModuleName.safeParse(name).success)) return { kind: 'unexpected', reason: `"${name}" is not a valid ${root === 'hosts' ? 'host' : 'module'} name` };
-  return root === 'hosts' ? { kind: 'host', name } : { kind: 'catalog', module: name };
+  // Host names are slugs (HostName); module names are checked by their own schema.
+  if (root === 'hosts') return isSlug(name) ? { kind: 'host', name } : { kind: 'unexpected', reason: `"${name}" is not a valid host name` };
+  return ModuleName.safeParse(name).success ? { kind: 'catalog', module: name } : { kind: 'unexpected', reason: `"${name}" is not a valid module name` };
 }

@@ -2,7 +2,8 @@ import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { loadFleet } from '../fleet/load/index.js';
 import type { ModuleRuntime } from '../fleet/schema/module-runtime.js';
-import { FIXTURE_NOW, fleetFiles, SHARED_TENANT, snapshot, validFleetManifests } from '../test/fleet-fixtures.js';
+import { ManifestCache } from '../fleet/load/cache.js';
+import { FIXTURE_NOW, fleetFiles, SHARED_TENANT, snapshot, treeOf, validFleetManifests } from '../test/fleet-fixtures.js';
 import { desiredState, type EnvValue } from './desired.js';
 import { renderCompose } from './render-compose.js';
 
@@ -61,21 +62,18 @@ describe("a tenant's services across passes", () => {
     if (!loaded.ok) throw new Error(loaded.issues.map((i) => i.message).join('\n'));
     return loaded.fleet;
   };
-  /** As the manifest cache hands them out: every manifest value frozen all the way down. */
-  const frozen = (fleet: ReturnType<typeof load>) => {
-    const freeze = (v: unknown): void => {
-      if (v === null || typeof v !== 'object' || Object.isFrozen(v)) return;
-      Object.freeze(v);
-      for (const x of Object.values(v)) freeze(x);
-    };
-    for (const r of fleet.tenants.values()) [r.tenant, r.billing, r.secrets].forEach(freeze);
-    return fleet;
+  /** Through the manifest cache, as a reconcile pass loads: every manifest value frozen. */
+  const cached = () => {
+    const { listing, texts } = treeOf(fleetFiles(validFleetManifests()));
+    const { result } = new ManifestCache().load(listing, texts);
+    if (!result.ok) throw new Error(result.issues.map((i) => i.message).join('\n'));
+    return result.fleet;
   };
   const services = (fleet: ReturnType<typeof load>, runtimes = runtimesWith(), networkMode: 'host' | 'bridge' = 'host') =>
     desiredState(fleet, runtimes, FIXTURE_NOW, { networkMode }).tenants.get(SHARED_TENANT)?.services;
 
   it('are built once for the same frozen manifests and runtimes of the same content, as a fresh build would be', () => {
-    const fleet = frozen(load());
+    const fleet = cached();
     const first = services(fleet);
     // Each pass reads the modules again: other runtime objects, the same content.
     expect(services(fleet, runtimesWith())).toBe(first);
@@ -84,7 +82,7 @@ describe("a tenant's services across passes", () => {
   });
 
   it('are built again when a runtime, the network mode or the secrets change', () => {
-    const fleet = frozen(load());
+    const fleet = cached();
     const first = services(fleet)!;
     const newImage = services(fleet, runtimesWith('ghcr.io/buckfleet/core:1.1.1'))!;
     expect(newImage.find((s) => s.name === 'core')?.image).toBe('ghcr.io/buckfleet/core:1.1.1');

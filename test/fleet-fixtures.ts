@@ -2,6 +2,8 @@ import { generateX25519Identity, identityToRecipient } from 'age-encryption';
 import { sealValue } from '../fleet/seal.js';
 import { stringify } from 'yaml';
 import type { z } from 'zod';
+import type { TreeListing } from '../fleet/load/cache.js';
+import { gitBlobSha } from '../fleet/load/revision.js';
 import type { FleetFiles, FleetSnapshot } from '../fleet/model.js';
 import { billingFile, catalogFile, FLEET_FILE, hostFile, secretsFile, tenantFile } from '../fleet/paths.js';
 import type {
@@ -191,4 +193,15 @@ export function lineNumberOf(text: string | undefined, needle: string): number {
 /** A snapshot as the tree reader returns it; `refused` maps a path to why it was not read. */
 export function snapshot(files: FleetFiles, refused: Iterable<[string, string]> = []): FleetSnapshot {
   return { files: new Map(files), refused: new Map(refused) };
+}
+
+/** The files as git lists and reads them for a cached load (`ManifestCache.load`): each blob named by its git sha. */
+export function treeOf(files: ReadonlyMap<string, string>): { listing: TreeListing; texts: Map<string, string> } {
+  const texts = new Map<string, string>();
+  const blobs = [...files].map(([path, text]) => {
+    const sha = gitBlobSha(text);
+    texts.set(sha, text);
+    return { path, sha };
+  });
+  return { listing: { blobs, refused: new Map() }, texts };
 }

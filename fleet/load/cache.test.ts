@@ -1,23 +1,11 @@
-import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { lineNumberOf, SHARED_HOST, SHARED_TENANT, validFleetFiles } from '../../test/fleet-fixtures.js';
+import { lineNumberOf, SHARED_HOST, SHARED_TENANT, treeOf, validFleetFiles } from '../../test/fleet-fixtures.js';
 import { FLEET_FILE, hostFile, tenantFile } from '../paths.js';
-import { ManifestCache, type TreeListing } from './cache.js';
+import { ManifestCache } from './cache.js';
 import { formatIssue, type LoadResult } from './index.js';
 
 const TENANT = tenantFile(SHARED_TENANT);
 const HOST = hostFile(SHARED_HOST);
-
-/** The files as git would list them: each blob named by a hash of its bytes. */
-function tree(files: ReadonlyMap<string, string>): { listing: TreeListing; texts: Map<string, string> } {
-  const texts = new Map<string, string>();
-  const blobs = [...files].map(([path, text]) => {
-    const sha = createHash('sha1').update(text).digest('hex');
-    texts.set(sha, text);
-    return { path, sha };
-  });
-  return { listing: { blobs, refused: new Map() }, texts };
-}
 
 const issuesOf = (r: LoadResult) => (r.ok ? [] : r.issues.map(formatIssue));
 
@@ -25,7 +13,7 @@ describe('ManifestCache', () => {
   it('validates every manifest once, then answers an unchanged tree from the cache alone', () => {
     const files = validFleetFiles();
     files.set('README.md', '# not a manifest\n');
-    const { listing, texts } = tree(files);
+    const { listing, texts } = treeOf(files);
     const cache = new ManifestCache();
     const manifests = files.size - 1;
     expect(cache.missing(listing, new Map())).toHaveLength(manifests);
@@ -45,11 +33,11 @@ describe('ManifestCache', () => {
   it('validates a file again when its blob changes, and never serves the old content', () => {
     const files = validFleetFiles();
     const cache = new ManifestCache();
-    const before = tree(files);
+    const before = treeOf(files);
     cache.load(before.listing, before.texts);
 
     files.set(HOST, (files.get(HOST) ?? '').replace(/capacity: \d+/, 'capacity: 7'));
-    const after = tree(files);
+    const after = treeOf(files);
     expect(cache.missing(after.listing, new Map()).map((b) => b.path)).toEqual([HOST]);
     const { result, stats } = cache.load(after.listing, after.texts);
     expect(stats.validated).toBe(1);
@@ -67,12 +55,12 @@ describe('ManifestCache', () => {
     const files = validFleetFiles();
     files.set(hostFile('spare-1'), 'name: spare-1\nregion: fra1\nsize: s-2vcpu-4gb\ncapacity: 5\n');
     const cache = new ManifestCache();
-    const full = tree(files);
+    const full = treeOf(files);
     cache.load(full.listing, full.texts);
     const size = cache.size;
 
     files.delete(hostFile('spare-1'));
-    const { result, stats } = cache.load(tree(files).listing, new Map());
+    const { result, stats } = cache.load(treeOf(files).listing, new Map());
     expect(stats).toEqual({ validated: 0, reused: size - 1, evicted: 1 });
     expect(cache.size).toBe(size - 1);
     expect(result.ok && [...result.fleet.hosts.keys()]).toEqual([SHARED_HOST]);
@@ -81,11 +69,11 @@ describe('ManifestCache', () => {
   it('keys by path too: the same bytes at another path are validated for that path', () => {
     const files = validFleetFiles();
     const cache = new ManifestCache();
-    const first = tree(files);
+    const first = treeOf(files);
     cache.load(first.listing, first.texts);
     // The shared host's exact bytes as a second host file: same blob, different file name rule.
     files.set(hostFile('shared-2'), files.get(HOST) ?? '');
-    const second = tree(files);
+    const second = treeOf(files);
     const { result, stats } = cache.load(second.listing, second.texts);
     expect(stats.validated).toBe(1);
     expect(issuesOf(result)).toEqual([`${hostFile('shared-2')}:1: name: must equal the file name "shared-2"`]);
@@ -95,7 +83,7 @@ describe('ManifestCache', () => {
     const files = validFleetFiles();
     const text = (files.get(TENANT) ?? '').replace('plan: basic', 'plan: basic\ncolour: red');
     files.set(TENANT, text);
-    const { listing, texts } = tree(files);
+    const { listing, texts } = treeOf(files);
     const cache = new ManifestCache();
     const expected = [`${TENANT}:${lineNumberOf(text, 'colour: red')}: colour: unknown field "colour"`];
     expect(issuesOf(cache.load(listing, texts).result)).toEqual(expected);
@@ -108,11 +96,11 @@ describe('ManifestCache', () => {
   it('locates a cross-file problem in a cached file at its line, from the text it was read from', () => {
     const files = validFleetFiles();
     const cache = new ManifestCache();
-    const first = tree(files);
+    const first = treeOf(files);
     cache.load(first.listing, first.texts);
     // Only fleet.yaml changes; the tenant is answered from the cache and is now wrong.
     files.set(FLEET_FILE, (files.get(FLEET_FILE) ?? '').replace(/^ {2}basic:/m, '  starter:'));
-    const second = tree(files);
+    const second = treeOf(files);
     const { result, stats } = cache.load(second.listing, second.texts);
     expect(stats.validated).toBe(1);
     const line = lineNumberOf(files.get(TENANT), 'plan: basic');
@@ -120,7 +108,7 @@ describe('ManifestCache', () => {
   });
 
   it('freezes what it keeps, so no pass can change what the next one sees', () => {
-    const { listing, texts } = tree(validFleetFiles());
+    const { listing, texts } = treeOf(validFleetFiles());
     const { result } = new ManifestCache().load(listing, texts);
     if (!result.ok) throw new Error(issuesOf(result).join('\n'));
     const host = result.fleet.hosts.get(SHARED_HOST);
