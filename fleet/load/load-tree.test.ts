@@ -5,8 +5,14 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { SHARED_HOST, validFleetFiles } from '../../test/fleet-fixtures.js';
 import { hostFile } from '../paths.js';
 import { LocalFleetRepo } from '../repo/local/index.js';
-import { ManifestCache, type MissingBlob } from './cache.js';
-import { batchBySha, loadTree, type TreeSource } from './load-tree.js';
+import { ManifestCache } from './cache.js';
+import { loadTree, type TreeSource } from './load-tree.js';
+
+/** `texts` handed out `size` blobs at a time, as a stream from git would. */
+function* inChunks(texts: ReadonlyMap<string, string>, size: number): Generator<Map<string, string>> {
+  const all = [...texts];
+  for (let at = 0; at < all.length; at += size) yield new Map(all.slice(at, at + size));
+}
 
 describe('loadTree through a real git repo', () => {
   let root: string;
@@ -15,9 +21,9 @@ describe('loadTree through a real git repo', () => {
   /** The repo, with every blob read recorded. */
   const source = (): TreeSource => ({
     listTree: (c) => repo.listTree(c),
-    readBlobs: (shas) => {
+    streamBlobs: (shas) => {
       blobReads.push([...shas]);
-      return repo.readBlobs(shas);
+      return repo.streamBlobs(shas);
     },
   });
 
@@ -71,47 +77,49 @@ describe('loadTree through a real git repo', () => {
     await expect(repo.readBlobs(['not a sha\nHEAD'])).rejects.toThrow(/not a full blob id/);
   });
 
-  it('reads in batches, each validated while the next is read, to the same result; a failed batch fails the load', async () => {
+  it('validates blobs as they arrive, to the same result; a stream that fails midway fails the load and keeps nothing', async () => {
     const head = (await repo.head('main'))!;
     const whole = await loadTree(new ManifestCache(), source(), head);
     const manifests = validFleetFiles().size;
-    blobReads.length = 0;
-    const batched = await loadTree(new ManifestCache(), source(), head, 2);
-    expect(batched.result).toEqual(whole.result);
-    expect(batched.stats).toMatchObject({ validated: manifests, reused: 0, read: manifests });
-    expect(blobReads).toHaveLength(Math.ceil(manifests / 2));
-    expect(blobReads.every((shas) => shas.length <= 2)).toBe(true);
+    const chunks: number[] = [];
+    const byTwo: TreeSource = {
+      listTree: (c) => repo.listTree(c),
+      streamBlobs: async function* (shas) {
+        for (const got of inChunks(await repo.readBlobs(shas), 2)) {
+          chunks.push(got.size);
+          yield got;
+        }
+      },
+    };
+    const chunked = await loadTree(new ManifestCache(), byTwo, head);
+    expect(chunked.result).toEqual(whole.result);
+    expect(chunked.stats).toMatchObject({ validated: manifests, reused: 0, read: manifests });
+    expect(chunks).toHaveLength(Math.ceil(manifests / 2));
 
-    let calls = 0;
     const failing: TreeSource = {
       listTree: (c) => repo.listTree(c),
-      readBlobs: (shas) => (++calls === 2 ? Promise.reject(new Error('git died on batch 2')) : repo.readBlobs(shas)),
+      streamBlobs: async function* (shas) {
+        yield* inChunks(new Map([...(await repo.readBlobs(shas))].slice(0, 2)), 2);
+        throw new Error('git died after two blobs');
+      },
     };
     const cache = new ManifestCache();
-    await expect(loadTree(cache, failing, head, 2)).rejects.toThrow('git died on batch 2');
+    await expect(loadTree(cache, failing, head)).rejects.toThrow('git died after two blobs');
     // Nothing of the failed load was kept: the next one validates everything.
     expect(cache.size).toBe(0);
     expect((await loadTree(cache, source(), head)).stats).toMatchObject({ validated: manifests, reused: 0 });
-  });
-});
 
-describe('batchBySha', () => {
-  const blob = (path: string, sha: string): MissingBlob => ({ path, sha, where: { kind: 'host', name: path } });
-
-  it('starts small and grows fourfold up to the largest batch, keeping paths that share a blob together', () => {
-    const need = Array.from({ length: 10 }, (_, i) => blob(`h${i}`, `sha${i}`));
-    need.push(blob('copy-of-h1', 'sha1'));
-    const paths = (batches: MissingBlob[][]) => batches.map((b) => b.map((x) => x.path));
-    expect(paths(batchBySha(need, 16, 1))).toEqual([['h0'], ['h1', 'copy-of-h1', 'h2', 'h3', 'h4'], ['h5', 'h6', 'h7', 'h8', 'h9']]);
-    expect(batchBySha(need, 2, 512).map((b) => new Set(b.map((x) => x.sha)).size)).toEqual([2, 2, 2, 2, 2]);
-    expect(batchBySha([], 4, 1)).toEqual([]);
-  });
-
-  it('joins a small last batch to the one before it', () => {
-    const need = Array.from({ length: 11 }, (_, i) => blob(`h${i}`, `sha${i}`));
-    // Limits 2, then 8: the 9th blob of the second batch would be a batch of one.
-    expect(batchBySha(need, 8, 2).map((b) => b.length)).toEqual([2, 9]);
-    expect(batchBySha(need.slice(0, 10), 8, 2).map((b) => b.length)).toEqual([2, 8]);
+    // A source that ends early without saying so is a failure too, named by the blob it lacks.
+    let asked: readonly string[] = [];
+    const short: TreeSource = {
+      listTree: (c) => repo.listTree(c),
+      streamBlobs: async function* (shas) {
+        asked = shas;
+        yield* inChunks(new Map([...(await repo.readBlobs(shas))].slice(1)), 8);
+      },
+    };
+    await expect(loadTree(new ManifestCache(), short, head)).rejects.toThrow(/the fleet repo did not return blob [0-9a-f]{40} of /);
+    await expect(loadTree(new ManifestCache(), short, head)).rejects.toThrow(`did not return blob ${asked[0]} of ${head}`);
   });
 });
 
@@ -136,17 +144,19 @@ describe('loads sharing one cache', () => {
         events.push(`${name} list`);
         return repo.listTree(c);
       },
-      readBlobs: async (shas) => {
+      streamBlobs: async function* (shas) {
         events.push(`${name} read`);
         // Slow enough that, without the lock, the other load would run in between.
         await new Promise((r) => setTimeout(r, 20));
-        const got = await repo.readBlobs(shas);
+        for (const got of inChunks(await repo.readBlobs(shas), 2)) {
+          yield got;
+          await new Promise((r) => setTimeout(r, 5));
+        }
         events.push(`${name} read done`);
-        return got;
       },
     });
     const cache = new ManifestCache();
-    const [a, b] = await Promise.all([loadTree(cache, traced('a'), first, 2), loadTree(cache, traced('b'), second, 2)]);
+    const [a, b] = await Promise.all([loadTree(cache, traced('a'), first), loadTree(cache, traced('b'), second)]);
     expect(a.result.ok && a.result.fleet.hosts.get(SHARED_HOST)?.capacity).not.toBe(9);
     expect(b.result.ok && b.result.fleet.hosts.get(SHARED_HOST)?.capacity).toBe(9);
     // b starts only after a's last read: nothing of the two interleaves.

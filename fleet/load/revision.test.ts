@@ -89,7 +89,7 @@ describe('a change built on the loaded main', () => {
     const counted = {
       read: (c: string) => repo.read(c),
       listTree: (c: string) => (lists.push(c), repo.listTree(c)),
-      readBlobs: (s: readonly string[]) => repo.readBlobs(s),
+      streamBlobs: (s: readonly string[]) => repo.streamBlobs(s),
     };
     const head = (await repo.head('main'))!;
     expect((await loadRevision(counted, head)).ok).toBe(true);

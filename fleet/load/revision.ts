@@ -4,7 +4,7 @@ import type { FleetFiles, FleetSnapshot } from '../model.js';
 import type { FileEdit } from '../repo/types.js';
 import { ManifestCache, type TreeBlob, type TreeListing } from './cache.js';
 import { loadFleet, type LoadResult } from './index.js';
-import { loadTree, readMissing, type TreeSource } from './load-tree.js';
+import { loadTree, readAllBlobs, readMissing, type TreeSource } from './load-tree.js';
 
 /** A fleet repo as a loader reads it: any can read a commit; a local one can also list trees and read blobs. */
 export type RevisionSource = { read(commit: string): Promise<FleetSnapshot> } & Partial<TreeSource>;
@@ -13,11 +13,11 @@ export type RevisionSource = { read(commit: string): Promise<FleetSnapshot> } & 
 const caches = new WeakMap<object, ManifestCache>();
 
 function treeAccess(repo: RevisionSource): { cache: ManifestCache; source: TreeSource } | null {
-  const { listTree, readBlobs } = repo;
-  if (!listTree || !readBlobs) return null;
+  const { listTree, streamBlobs } = repo;
+  if (!listTree || !streamBlobs) return null;
   const cache = caches.get(repo) ?? new ManifestCache();
   caches.set(repo, cache);
-  return { cache, source: { listTree: (c) => listTree.call(repo, c), readBlobs: (s) => readBlobs.call(repo, s) } };
+  return { cache, source: { listTree: (c) => listTree.call(repo, c), streamBlobs: (s) => streamBlobs.call(repo, s) } };
 }
 
 /**
@@ -68,7 +68,7 @@ export async function textsAt(repo: RevisionSource, revision: string, paths: rea
   }
   const wanted = new Set(paths);
   const blobs = (await listingAt(tree, revision)).blobs.filter((b) => wanted.has(b.path));
-  const read = blobs.length === 0 ? new Map<string, string>() : await tree.source.readBlobs([...new Set(blobs.map((b) => b.sha))]);
+  const read = blobs.length === 0 ? new Map<string, string>() : await readAllBlobs(tree.source, [...new Set(blobs.map((b) => b.sha))]);
   return new Map(
     blobs.map((b) => {
       const text = read.get(b.sha);

@@ -5,7 +5,8 @@ import { execa } from 'execa';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { LocalFleetRepo } from '../local/index.js';
 import { GitError } from '../errors.js';
-import { readBlobHeader } from './read.js';
+import { readBlobHeader, readBlobs } from './read.js';
+import { type GitRunner, gitRunner } from './runner.js';
 
 describe('readBlobs, through a real git repo', () => {
   let root: string;
@@ -31,6 +32,47 @@ describe('readBlobs, through a real git repo', () => {
     const { blobs } = await repo.listTree(head);
     const texts = await repo.readBlobs([...blobs.map((b) => b.sha), blobs[0]!.sha]);
     expect(new Map(blobs.map((b) => [b.path, texts.get(b.sha)]))).toEqual(files);
+  });
+
+  it('cuts records that arrive in pieces, wherever a piece ends', async () => {
+    const head = (await repo.head('main'))!;
+    const shas = (await repo.listTree(head)).blobs.map((b) => b.sha);
+    const whole = await repo.readBlobs(shas);
+    const real = gitRunner(repo.gitDir);
+    // Pieces of 1 byte end inside every header, every text and every record's last newline; of
+    // 41, inside a header whose record (empty.yaml's) ends before a whole header's worth more.
+    for (const size of [1, 2, 7, 41, 48, 100, 997]) {
+      const pieces: GitRunner = {
+        ...real,
+        stream: async function* (args, options) {
+          for await (const chunk of real.stream(args, options)) for (let at = 0; at < chunk.length; at += size) yield chunk.subarray(at, at + size);
+        },
+      };
+      expect(await readBlobs(pieces, shas)).toEqual(whole);
+    }
+  });
+
+  it('says which blob git stopped before, when its output ends early', async () => {
+    const head = (await repo.head('main'))!;
+    const shas = (await repo.listTree(head)).blobs.map((b) => b.sha);
+    const real = gitRunner(repo.gitDir);
+    const cut = (keep: (all: Buffer) => number): GitRunner => ({
+      ...real,
+      stream: async function* (args, options) {
+        const chunks: Buffer[] = [];
+        for await (const chunk of real.stream(args, options)) chunks.push(Buffer.from(chunk));
+        const all = Buffer.concat(chunks);
+        yield all.subarray(0, keep(all));
+      },
+    });
+    // Whole records only: git ended between two of them.
+    const firstRecord = (all: Buffer) => {
+      const end = all.indexOf(0x0a);
+      return end + 1 + Number(all.toString('latin1', 0, end).split(' ')[2]) + 1;
+    };
+    await expect(readBlobs(cut(firstRecord), shas)).rejects.toThrow(`git cat-file ended after 1 of ${shas.length} blobs, before blob ${shas[1]}`);
+    // A record cut in its text: the header git did write is named.
+    await expect(readBlobs(cut((all) => all.indexOf(0x0a) + 2), shas)).rejects.toThrow(`git cat-file returned "${shas[0]} blob`);
   });
 
   it('refuses an answer that is not the blob asked for: a tree, or a missing object', async () => {

@@ -1,3 +1,4 @@
+import { isAscii } from 'node:buffer';
 import type { TreeBlob, TreeListing } from '../../load/cache.js';
 import { MAX_MANIFEST_BYTES } from '../../load/yaml.js';
 import type { FleetSnapshot } from '../../model.js';
@@ -44,30 +45,127 @@ export async function listTree(git: GitRunner, commit: string): Promise<TreeList
   return { blobs, refused };
 }
 
-/**
- * The contents of blobs by sha, in one `cat-file --batch`; each distinct blob is read once. The
- * batch output is one buffer of `<sha> <type> <size>\n<bytes>\n` records, cut by offset.
- */
+/** The contents of blobs by sha, in one `cat-file --batch`; each distinct blob is read once. */
 export async function readBlobs(git: GitRunner, shas: readonly string[]): Promise<Map<string, string>> {
+  const contents = new Map<string, string>();
+  for await (const got of streamBlobs(git, shas)) for (const [sha, text] of got) contents.set(sha, text);
+  return contents;
+}
+
+/**
+ * The contents of blobs by sha, each distinct blob once, from one `cat-file --batch` whose
+ * output is cut into records as it arrives: each yield holds the blobs whose records are complete
+ * so far, in the order asked. Every blob asked for comes, or it throws naming the first one that
+ * did not.
+ */
+export async function* streamBlobs(git: GitRunner, shas: readonly string[]): AsyncGenerator<Map<string, string>> {
   const wanted = [...new Set(shas)];
   // Each goes on its own stdin line: anything but a full object name could ask for something else.
   const bad = wanted.find((sha) => !FULL_SHA.test(sha));
   if (bad !== undefined) throw new GitError(`"${bad.slice(0, 80)}" is not a full blob id`, { op: 'cat-file' });
-  const contents = new Map<string, string>();
-  if (wanted.length === 0) return contents;
-  const out = await git.run(['cat-file', '--batch', '--buffer'], { input: `${wanted.join('\n')}\n`, largeOutput: true });
-  const header = { end: 0, size: 0 };
-  let offset = 0;
-  for (const expected of wanted) {
-    if (!readBlobHeader(out, offset, expected, header) || header.end + 1 + header.size > out.length) {
-      const end = out.indexOf(0x0a, offset);
-      const text = out.toString('latin1', offset, end < 0 ? out.length : end);
-      throw new GitError(`git cat-file returned "${text.slice(0, 120)}" for blob ${expected}`, { op: 'cat-file' });
-    }
-    contents.set(expected, out.toString('utf8', header.end + 1, header.end + 1 + header.size));
-    offset = header.end + 1 + header.size + 1;
+  if (wanted.length === 0) return;
+  const records = new RecordCutter(wanted);
+  for await (const chunk of git.stream(['cat-file', '--batch', '--buffer'], { input: `${wanted.join('\n')}\n` })) {
+    const got = records.take(chunk);
+    if (got.size > 0) yield got;
   }
-  return contents;
+  records.end();
+}
+
+/** `<sha> blob ` and up to 15 digits and a line break: no header git writes is longer. */
+const MAX_HEADER = 64 + 6 + 15 + 1;
+
+/**
+ * Cuts `<sha> blob <size>\n<bytes>\n` records, one per blob asked for in that order, out of
+ * `cat-file --batch` output that comes in chunks. A record the end of a chunk cuts is completed
+ * from the head of the next one, joining only the bytes it lacks: joining whole chunks would
+ * copy a cold load's 20 MB once more.
+ */
+class RecordCutter {
+  private next = 0;
+  /** The start of a record that the last chunk cut off, copied out of it. */
+  private carry: Buffer | null = null;
+  private readonly header = { end: 0, size: 0 };
+
+  constructor(private readonly wanted: readonly string[]) {}
+
+  /** The blobs whose records `chunk` completes. */
+  take(chunk: Buffer): Map<string, string> {
+    const got = new Map<string, string>();
+    const offset = this.carry === null ? 0 : this.completeCarry(chunk, got);
+    if (this.carry !== null) return got;
+    const rest = this.cut(chunk, offset, got);
+    // A copy: a view would keep the whole chunk alive for the few bytes of one record.
+    this.carry = rest < chunk.length ? Buffer.from(chunk.subarray(rest)) : null;
+    return got;
+  }
+
+  /** Throws unless every blob asked for came. */
+  end(): void {
+    if (this.next >= this.wanted.length) return;
+    const expected = this.wanted[this.next] ?? '';
+    if (this.carry !== null) throw wrongAnswer(this.carry, 0, expected);
+    throw new GitError(`git cat-file ended after ${this.next} of ${this.wanted.length} blobs, before blob ${expected}`, { op: 'cat-file' });
+  }
+
+  /** The whole records of `out` from `offset` on, into `got`; where the first cut one starts. */
+  private cut(out: Buffer, offset: number, got: Map<string, string>): number {
+    const header = this.header;
+    for (; this.next < this.wanted.length; this.next++) {
+      const expected = this.wanted[this.next] ?? '';
+      if (!readBlobHeader(out, offset, expected, header)) {
+        // Not a blob header: either it is not all here yet, or it is an answer that is no blob.
+        if (out.indexOf(NEWLINE, offset) < 0 && out.length - offset < MAX_HEADER) break;
+        throw wrongAnswer(out, offset, expected);
+      }
+      const end = header.end + 1 + header.size;
+      if (end + 1 > out.length) break;
+      got.set(expected, textOf(out, header.end + 1, end));
+      offset = end + 1;
+    }
+    return offset;
+  }
+
+  /**
+   * Completes the carried record from the head of `chunk` (its header first, when that was cut
+   * too), into `got`; where the rest of `chunk` starts. The carry stays when `chunk` ends first.
+   */
+  private completeCarry(chunk: Buffer, got: Map<string, string>): number {
+    const header = this.header;
+    const expected = this.wanted[this.next] ?? '';
+    let offset = 0;
+    for (let carry = this.carry; carry !== null; carry = this.carry) {
+      const whole = readBlobHeader(carry, 0, expected, header);
+      if (!whole && (carry.indexOf(NEWLINE) >= 0 || carry.length >= MAX_HEADER)) throw wrongAnswer(carry, 0, expected);
+      const need = whole ? header.end + 1 + header.size + 1 : MAX_HEADER;
+      if (whole && carry.length >= need) {
+        got.set(expected, textOf(carry, header.end + 1, header.end + 1 + header.size));
+        this.next++;
+        this.carry = null;
+        // Bytes joined past the record's end (taken while its header was still cut) are the next records'.
+        return offset - (carry.length - need);
+      }
+      if (offset === chunk.length) break;
+      const take = Math.min(chunk.length - offset, need - carry.length);
+      this.carry = Buffer.concat([carry, chunk.subarray(offset, offset + take)]);
+      offset += take;
+    }
+    return offset;
+  }
+}
+
+function wrongAnswer(out: Buffer, offset: number, expected: string): GitError {
+  const end = out.indexOf(NEWLINE, offset);
+  const text = out.toString('latin1', offset, end < 0 ? out.length : end);
+  return new GitError(`git cat-file returned "${text.slice(0, 120)}" for blob ${expected}`, { op: 'cat-file' });
+}
+
+/**
+ * UTF-8 bytes as text. Nearly every manifest is ASCII, which is the same bytes in latin1, and
+ * V8 copies latin1 into a string without decoding: 30k blobs in ~6 ms instead of ~40.
+ */
+function textOf(out: Buffer, start: number, end: number): string {
+  return isAscii(out.subarray(start, end)) ? out.toString('latin1', start, end) : out.toString('utf8', start, end);
 }
 
 const NEWLINE = 0x0a;

@@ -100,16 +100,30 @@ describe('withRetry', () => {
 });
 
 describe('retryingRunner', () => {
-  it('retries each run and probe on lock contention', async () => {
+  it('retries each run and probe on lock contention, never a stream', async () => {
     let runs = 0;
     let probes = 0;
+    let streams = 0;
     const flaky: GitRunner = {
       run: () => (++runs < 3 ? Promise.reject(transient()) : Promise.resolve(Buffer.from('abc'))),
       probe: () => (++probes < 2 ? Promise.reject(transient()) : Promise.resolve({ ok: false, stdout: Buffer.alloc(0) })),
+      // Fails before its first chunk.
+      stream: () => ({
+        [Symbol.asyncIterator]: () => ({
+          next: () => {
+            streams++;
+            return Promise.reject(transient());
+          },
+        }),
+      }),
     };
     const git = retryingRunner(flaky, { attempts: 5, baseMs: 1, maxMs: 1, sleep: () => Promise.resolve() });
     expect((await git.run(['x'])).toString()).toBe('abc');
     expect((await git.probe(['y'])).ok).toBe(false);
-    expect([runs, probes]).toEqual([3, 2]);
+    const drain = async () => {
+      for await (const chunk of git.stream(['z'])) expect(chunk).toBeUndefined();
+    };
+    await expect(drain()).rejects.toBeInstanceOf(TransientGitError);
+    expect([runs, probes, streams]).toEqual([3, 2, 1]);
   });
 });

@@ -65,5 +65,8 @@ export function retryingRunner(git: GitRunner, options: RetryOptions): GitRunner
   return {
     run: (args, runOptions) => withRetry(() => git.run(args, runOptions), options),
     probe: (args, runOptions) => withRetry(() => git.probe(args, runOptions), options),
+    // Not retried: a stream hands out output as it comes, and what is handed out cannot be taken
+    // back. Only reads stream (`cat-file`), and they take no lock to contend for.
+    stream: (args, runOptions) => git.stream(args, runOptions),
   };
 }

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { makeTempBareRepo, type TempBareRepo } from '../../../test/git.js';
 import { GitError, RefMovedError, TransientGitError } from '../errors.js';
-import { classifyGitFailure, gitRunner, redactUrls } from './runner.js';
+import { classifyGitFailure, gitRunner, redactUrls, STREAM_CHUNK } from './runner.js';
 
 const LOCK_BUSY = `fatal: Unable to create '/tmp/r.git/./refs/heads/main.lock': File exists.
 
@@ -112,6 +112,42 @@ describe('gitRunner against a real repo (git 2.39 wording)', () => {
     expect(spilled.length).toBeGreaterThan(20_000 * 1000);
     expect(spilled.equals(piped)).toBe(true);
     expect(await spillFiles()).toEqual(before);
+  });
+
+  it('stream: the same bytes as a run, in chunks while git writes them; a consumer that stops early ends git', async () => {
+    const git = gitRunner(temp.gitDir);
+    const blob = (await git.run(['hash-object', '-w', '--stdin'], { input: 'y'.repeat(50_000) })).toString().trim();
+    // 100 answers of 50 KB: several chunks' worth.
+    const input = `${Array.from({ length: 100 }, () => blob).join('\n')}\n`;
+    const whole = await git.run(['cat-file', '--batch', '--buffer'], { input, largeOutput: true });
+    const before = await spillFiles();
+    const chunks: Buffer[] = [];
+    // Copied: the stream reuses its buffers.
+    for await (const chunk of git.stream(['cat-file', '--batch', '--buffer'], { input })) chunks.push(Buffer.from(chunk));
+    expect(Buffer.concat(chunks).equals(whole)).toBe(true);
+    expect(chunks.length).toBeGreaterThanOrEqual(Math.ceil(whole.length / STREAM_CHUNK));
+    expect(chunks.every((c) => c.length > 0 && c.length <= STREAM_CHUNK)).toBe(true);
+
+    // Stopping after the first chunk of an endless answer: the loop ends, so git was ended.
+    let taken = 0;
+    for await (const chunk of git.stream(['cat-file', '--batch'], { input: `${input}${input}${input}` })) {
+      taken += chunk.length;
+      break;
+    }
+    expect(taken).toBeGreaterThan(0);
+    expect(await spillFiles()).toEqual(before);
+  });
+
+  it('stream: a failure is classified from stderr after the output before it', async () => {
+    const git = gitRunner(temp.gitDir);
+    const drain = async (args: string[]) => {
+      const chunks: Buffer[] = [];
+      for await (const chunk of git.stream(args)) chunks.push(Buffer.from(chunk));
+      return Buffer.concat(chunks);
+    };
+    await expect(drain(['ls-tree', '-r', 'f'.repeat(40)])).rejects.toThrow(/git ls-tree failed: fatal: not a tree object/);
+    await expect(drain(['rev-parse', '--verify', 'refs/heads/none'])).rejects.toBeInstanceOf(GitError);
+    expect((await drain(['rev-parse', 'refs/heads/main'])).toString()).toMatch(/^[0-9a-f]{40}\n$/);
   });
 
   it('says git could not start when the spawn fails (an argument past the kernel limit), as a GitError', async () => {

@@ -91,10 +91,10 @@ describe('GitHubFleetRepo as a cached load reads it', () => {
     const main = await fake.seed('main', Object.fromEntries(files));
     const repo = adapter();
     const asked: string[][] = [];
-    const readBlobs = repo.readBlobs.bind(repo);
-    vi.spyOn(repo, 'readBlobs').mockImplementation((shas) => {
+    const streamBlobs = repo.streamBlobs.bind(repo);
+    vi.spyOn(repo, 'streamBlobs').mockImplementation((shas) => {
       asked.push([...shas]);
-      return readBlobs(shas);
+      return streamBlobs(shas);
     });
 
     const first = await loadRevision(repo, main);

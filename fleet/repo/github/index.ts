@@ -59,7 +59,7 @@ export class GitHubFleetRepo implements FleetRepo, ChangeRequests {
   }
 
   /**
-   * With {@link readBlobs}, what a cached load reads (`loadRevision`): a pass over a commit
+   * With {@link streamBlobs}, what a cached load reads (`loadRevision`): a pass over a commit
    * loaded before lists nothing, and one after a commit reads only the blobs that changed.
    */
   async listTree(commit: string): Promise<TreeListing> {
@@ -68,6 +68,10 @@ export class GitHubFleetRepo implements FleetRepo, ChangeRequests {
 
   readBlobs(shas: readonly string[]): Promise<Map<string, string>> {
     return this.mirror.readBlobs(shas);
+  }
+
+  streamBlobs(shas: readonly string[]): AsyncIterable<Map<string, string>> {
+    return this.mirror.streamBlobs(shas);
   }
 
   commit(input: CommitInput): Promise<string> {

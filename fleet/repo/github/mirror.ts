@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { FleetSnapshot } from '../../model.js';
 import { GitError } from '../errors.js';
 import type { TreeListing } from '../../load/cache.js';
-import { listTree, readBlobs, readTree } from '../git/read.js';
+import { listTree, readBlobs, readTree, streamBlobs } from '../git/read.js';
 import { type GitRunner, gitRunner, redactUrls } from '../git/runner.js';
 import type { RepoLog } from './client.js';
 
@@ -52,6 +52,11 @@ export class Mirror {
    */
   readBlobs(shas: readonly string[]): Promise<Map<string, string>> {
     return readBlobs(this.git, shas);
+  }
+
+  /** {@link readBlobs} as git hands them out, for a load that validates while git reads. */
+  streamBlobs(shas: readonly string[]): AsyncIterable<Map<string, string>> {
+    return streamBlobs(this.git, shas);
   }
 
   private async ensure(commit: string): Promise<void> {

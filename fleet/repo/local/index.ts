@@ -5,7 +5,7 @@ import { simpleGit } from 'simple-git';
 import type { FleetFiles, FleetSnapshot } from '../../model.js';
 import { GitError } from '../errors.js';
 import type { TreeListing } from '../../load/cache.js';
-import { listTree, readBlobs, readTree } from '../git/read.js';
+import { listTree, readBlobs, readTree, streamBlobs } from '../git/read.js';
 import { LOCAL_GIT_RETRY, retryingRunner, withRetry } from '../git/retry.js';
 import { classifyGitFailure, type GitRunner, gitRunner, ISOLATED_GIT_ENV } from '../git/runner.js';
 import { assertBranchName, branchHead, FULL_SHA, writeCommit, writeRootCommit } from '../git/write.js';
@@ -109,7 +109,7 @@ export class LocalFleetRepo implements FleetRepo, ChangeRequests {
     return readTree(this.git, commit);
   }
 
-  /** A commit's tree by path and blob sha, unread: with {@link readBlobs}, what a cached load reads. */
+  /** A commit's tree by path and blob sha, unread: with {@link streamBlobs}, what a cached load reads. */
   async listTree(commit: string): Promise<TreeListing> {
     assertCommit(commit, 'ls-tree');
     return listTree(this.git, commit);
@@ -117,6 +117,11 @@ export class LocalFleetRepo implements FleetRepo, ChangeRequests {
 
   async readBlobs(shas: readonly string[]): Promise<Map<string, string>> {
     return readBlobs(this.git, shas);
+  }
+
+  /** {@link readBlobs} as git hands them out, for a load that validates while git reads. */
+  streamBlobs(shas: readonly string[]): AsyncIterable<Map<string, string>> {
+    return streamBlobs(this.git, shas);
   }
 
   async commit(input: CommitInput): Promise<string> {

@@ -15,6 +15,7 @@ beforeEach(async () => {
   git = {
     run: (args, o) => (calls.push(args[0] ?? ''), real.run(args, o)),
     probe: (args, o) => (calls.push(args[0] ?? ''), real.probe(args, o)),
+    stream: (args, o) => (calls.push(args[0] ?? ''), real.stream(args, o)),
   };
 });
 afterEach(() => temp.cleanup());
