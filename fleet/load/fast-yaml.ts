@@ -68,11 +68,19 @@ export function resolvePlain(s: string): unknown {
   return s;
 }
 
+/**
+ * Tabs, CR, a BOM and Unicode line or space characters are legal in places, but the rules for
+ * them are subtle (and JavaScript's trim() knows more spaces than YAML): `yaml` decides.
+ */
+export const NOT_SIMPLE_CHARS = /[\t\r\uFEFF\u0085\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]/;
+
 /** The value of a manifest in the simple subset, or {@link NOT_SIMPLE}. */
 export function parseSimpleYaml(text: string): FastResult {
-  // Tabs, CR, a BOM and Unicode line or space characters are legal in places, but the rules for
-  // them are subtle (and JavaScript's trim() knows more spaces than YAML): `yaml` decides.
-  if (/[\t\r\uFEFF\u0085\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]/.test(text)) return NOT_SIMPLE;
+  return NOT_SIMPLE_CHARS.test(text) ? NOT_SIMPLE : readSimpleYaml(text);
+}
+
+/** {@link parseSimpleYaml} of a text known to hold none of {@link NOT_SIMPLE_CHARS}. */
+export function readSimpleYaml(text: string): FastResult {
   try {
     return new Reader(text).document();
   } catch (e) {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { parseManifestYaml, type ParsedYaml } from './yaml.js';
+import { NOT_SIMPLE_CHARS } from './fast-yaml.js';
+import { NOT_TEXT, parseManifestYaml, type ParsedYaml, UNUSUAL_CHARS } from './yaml.js';
 
 function parsed(text: string): ParsedYaml {
   const r = parseManifestYaml('x.yaml', text);
@@ -52,5 +53,22 @@ describe('parseManifestYaml', () => {
 
   it('keeps explicit core tags, which mean what they say', () => {
     expect(parsed('a: !!str 1\nb: !!int "2"\n').value).toEqual({ a: '1', b: 2 });
+  });
+});
+
+describe('UNUSUAL_CHARS', () => {
+  it('is exactly what either screen looks for, over every UTF-16 code unit', () => {
+    const differ: string[] = [];
+    for (let c = 0; c <= 0xffff; c++) {
+      const ch = String.fromCharCode(c);
+      if (UNUSUAL_CHARS.test(ch) !== (NOT_TEXT.test(ch) || NOT_SIMPLE_CHARS.test(ch))) differ.push(c.toString(16));
+    }
+    expect(differ).toEqual([]);
+  });
+
+  it('sends a text with one of them the long way, to the same answer', () => {
+    expect(parsed('a: 1\nb: "x\ty"\n').value).toEqual({ a: 1, b: 'x\ty' });
+    expect(refusal('a: 1\u0001\n')).toEqual(['1: (file): not UTF-8 text: invalid UTF-8 or a control character (a binary file?)']);
+    expect(parsed('a: "x\u00A0y"\n').value).toEqual({ a: 'x\u00A0y' });
   });
 });
