@@ -5,7 +5,7 @@ import { execa } from 'execa';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { LocalFleetRepo } from '../local/index.js';
 import { GitError } from '../errors.js';
-import { readBlobHeader, readBlobs } from './read.js';
+import { listTree, readBlobHeader, readBlobs } from './read.js';
 import { type GitRunner, gitRunner } from './runner.js';
 
 describe('readBlobs, through a real git repo', () => {
@@ -73,6 +73,36 @@ describe('readBlobs, through a real git repo', () => {
     await expect(readBlobs(cut(firstRecord), shas)).rejects.toThrow(`git cat-file ended after 1 of ${shas.length} blobs, before blob ${shas[1]}`);
     // A record cut in its text: the header git did write is named.
     await expect(readBlobs(cut((all) => all.indexOf(0x0a) + 2), shas)).rejects.toThrow(`git cat-file returned "${shas[0]} blob`);
+  });
+
+  it('lists paths with spaces and UTF-8 as they are, and refuses symlinks, submodules and oversized files unread', async () => {
+    const git = gitRunner(repo.gitDir);
+    const run = async (args: string[], input?: string) => (await git.run(args, input === undefined ? {} : { input })).toString('utf8').trim();
+    const small = await run(['hash-object', '-w', '--stdin'], 'a: 1\n');
+    const big = await run(['hash-object', '-w', '--stdin'], 'x'.repeat(300 * 1024));
+    const commit = await run(['rev-parse', 'refs/heads/main']);
+    const tree = await run(
+      ['mktree'],
+      [
+        `100644 blob ${small}\tname with spaces.yaml`,
+        `100644 blob ${small}\tÅlesund 🛒.yaml`,
+        `120000 blob ${small}\tlink.yaml`,
+        `160000 commit ${commit}\tsub`,
+        `100644 blob ${big}\tbig.yaml`,
+      ].join('\n') + '\n',
+    );
+    const listed = await listTree(git, await run(['commit-tree', tree, '-m', 'odd']));
+    expect(listed.blobs).toEqual([
+      { path: 'name with spaces.yaml', sha: small },
+      { path: 'Ålesund 🛒.yaml', sha: small },
+    ]);
+    expect(listed.refused).toEqual(
+      new Map([
+        ['big.yaml', `file is ${300 * 1024} bytes; a manifest may be at most ${256 * 1024}`],
+        ['link.yaml', 'symbolic links are not allowed in a fleet repo'],
+        ['sub', 'a commit is not allowed in a fleet repo'],
+      ]),
+    );
   });
 
   it('refuses an answer that is not the blob asked for: a tree, or a missing object', async () => {
