@@ -80,13 +80,8 @@ export function gitRunner(gitDir: string): GitRunner {
         // execa documents "a file descriptor integer" for stdin and stdout; its types list fewer.
         stdout: output ? (output.fd as 1) : 'pipe',
       });
-      // No exit code: git never ran (spawn failed: E2BIG, EMFILE, no git) or a signal ended it.
-      // Said as what it is, not as a git message that is not there.
-      if (result.exitCode === undefined) {
-        const why = result.signal ? `was ended by ${result.signal}` : `could not start: ${result.originalMessage ?? result.shortMessage}`;
-        throw new GitError(redactUrls(`git ${args[0] ?? ''} ${why}`), { op: args[0] ?? 'git' }, { cause: result.cause });
-      }
-      const stderr = () => Buffer.from(result.stderr ?? new Uint8Array()).toString('utf8').trim();
+      if (result.exitCode === undefined) throw notRun(args, result);
+      const stderr = () => stderrOf(result);
       const stdout = output ? await output.readAll() : Buffer.from(result.stdout ?? new Uint8Array());
       return { exitCode: result.exitCode, stdout, stderr };
     } finally {
@@ -138,11 +133,8 @@ export function gitRunner(gitDir: string): GitRunner {
         yield chunk;
       }
       const result = await done;
-      if (result.exitCode === undefined) {
-        const why = result.signal ? `was ended by ${result.signal}` : `could not start: ${result.originalMessage ?? result.shortMessage}`;
-        throw new GitError(redactUrls(`git ${args[0] ?? ''} ${why}`), { op: args[0] ?? 'git' }, { cause: result.cause });
-      }
-      if (result.exitCode !== 0) throw classifyGitFailure(args[0] ?? 'git', Buffer.from(result.stderr ?? new Uint8Array()).toString('utf8').trim());
+      if (result.exitCode === undefined) throw notRun(args, result);
+      if (result.exitCode !== 0) throw classifyGitFailure(args[0] ?? 'git', stderrOf(result));
     } finally {
       if (!exited) child.kill();
       // A consumer that stopped early leaves a read of the next chunk in flight: it must end
@@ -167,6 +159,26 @@ export function gitRunner(gitDir: string): GitRunner {
     },
   };
 }
+
+/** What execa says of a git run that ended: the parts the runner reads. */
+interface Ended {
+  readonly signal?: string;
+  readonly originalMessage?: string;
+  readonly shortMessage?: string;
+  readonly cause?: unknown;
+  readonly stderr?: Uint8Array | string;
+}
+
+/**
+ * No exit code: git never ran (spawn failed: E2BIG, EMFILE, no git) or a signal ended it. Said
+ * as what it is, not as a git message that is not there.
+ */
+function notRun(args: readonly string[], result: Ended): GitError {
+  const why = result.signal ? `was ended by ${result.signal}` : `could not start: ${result.originalMessage ?? result.shortMessage}`;
+  return new GitError(redactUrls(`git ${args[0] ?? ''} ${why}`), { op: args[0] ?? 'git' }, { cause: result.cause });
+}
+
+const stderrOf = (result: Ended): string => Buffer.from(result.stderr ?? new Uint8Array()).toString('utf8').trim();
 
 /**
  * A private temp file, unlinked as soon as it is open: nothing is left behind if the process
