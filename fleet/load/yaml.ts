@@ -43,15 +43,13 @@ export const UNUSUAL_CHARS = /[\u0000-\u0009\u000B-\u001F\u007F-\u00A0\u1680\u20
  */
 export function parseManifestYaml(file: string, text: string): ParseResult {
   // Nearly every manifest: far from the size limit (3 bytes a UTF-16 unit at most), and none of
-  // the characters that either check looks for.
-  if (text.length * 3 <= MAX_MANIFEST_BYTES && !UNUSUAL_CHARS.test(text)) {
-    const simple = readSimpleYaml(text);
-    if (simple !== NOT_SIMPLE) return { ok: true, parsed: { value: simple, lineOf: lazyLineOf(text) } };
-    return parseGuarded(file, text);
+  // the characters that either check looks for, so neither needs to run.
+  const plain = text.length * 3 <= MAX_MANIFEST_BYTES && !UNUSUAL_CHARS.test(text);
+  if (!plain) {
+    const refused = precheck(file, text);
+    if (refused) return refused;
   }
-  const refused = precheck(file, text);
-  if (refused) return refused;
-  const simple = parseSimpleYaml(text);
+  const simple = plain ? readSimpleYaml(text) : parseSimpleYaml(text);
   if (simple !== NOT_SIMPLE) return { ok: true, parsed: { value: simple, lineOf: lazyLineOf(text) } };
   return parseGuarded(file, text);
 }

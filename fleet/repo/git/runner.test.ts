@@ -1,4 +1,5 @@
-import { readdir, writeFile } from 'node:fs/promises';
+import { randomUUID } from 'node:crypto';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -114,7 +115,7 @@ describe('gitRunner against a real repo (git 2.39 wording)', () => {
     expect(await spillFiles()).toEqual(before);
   });
 
-  it('stream: the same bytes as a run, in chunks while git writes them; a consumer that stops early ends git', async () => {
+  it('stream: the same bytes as a run, in chunks while git writes them; a consumer that stops early leaves no git running', async () => {
     const git = gitRunner(temp.gitDir);
     const blob = (await git.run(['hash-object', '-w', '--stdin'], { input: 'y'.repeat(50_000) })).toString().trim();
     // 100 answers of 50 KB: several chunks' worth.
@@ -128,13 +129,20 @@ describe('gitRunner against a real repo (git 2.39 wording)', () => {
     expect(chunks.length).toBeGreaterThanOrEqual(Math.ceil(whole.length / STREAM_CHUNK));
     expect(chunks.every((c) => c.length > 0 && c.length <= STREAM_CHUNK)).toBe(true);
 
-    // Stopping after the first chunk of an endless answer: the loop ends, so git was ended.
+    // Stopping after the first chunk of a 200 MB answer: git, still writing then (found by a
+    // marker in its command line), is gone once the loop has ended.
+    const marker = `buckfleet.stream=${randomUUID()}`;
+    const many = `${Array.from({ length: 4000 }, () => blob).join('\n')}\n`;
     let taken = 0;
-    for await (const chunk of git.stream(['cat-file', '--batch'], { input: `${input}${input}${input}` })) {
+    let runningThen: number[] = [];
+    for await (const chunk of git.stream(['-c', marker, 'cat-file', '--batch'], { input: many })) {
       taken += chunk.length;
+      runningThen = await processesWith(marker);
       break;
     }
     expect(taken).toBeGreaterThan(0);
+    expect(runningThen).toHaveLength(1);
+    expect(await processesWith(marker)).toEqual([]);
     expect(await spillFiles()).toEqual(before);
   });
 
@@ -169,4 +177,16 @@ describe('gitRunner against a real repo (git 2.39 wording)', () => {
 /** The runner's temp files: unlinked as soon as they are open, so none is ever seen by name. */
 async function spillFiles(): Promise<string[]> {
   return (await readdir(tmpdir())).filter((n) => n.startsWith('buckfleet-git-'));
+}
+
+/** Pids of this machine's processes whose command line holds `marker` (Linux /proc). */
+async function processesWith(marker: string): Promise<number[]> {
+  const pids = (await readdir('/proc')).filter((n) => /^\d+$/.test(n));
+  const found: number[] = [];
+  for (const pid of pids) {
+    // A process may end between the listing and the read.
+    const cmdline = await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '');
+    if (cmdline.includes(marker) && Number(pid) !== process.pid) found.push(Number(pid));
+  }
+  return found;
 }

@@ -11,9 +11,9 @@ export interface GitRunOptions {
   readonly input?: string | Uint8Array;
   readonly env?: Record<string, string>;
   /**
-   * Megabytes of output (`cat-file --batch` of a whole fleet, `ls-tree -r`): git writes it to an
-   * unlinked temp file, read at once when git exits. Through a pipe it arrives in thousands of
-   * small chunks, each an event for Node (20k blobs: ~13k chunks, twice git's own time).
+   * Megabytes of output (`ls-tree -r` of a whole fleet): git writes it to an unlinked temp file,
+   * read at once when git exits. Through a pipe it arrives in thousands of small chunks, each an
+   * event for Node (`cat-file` of 20k blobs: ~13k chunks, twice git's own time).
    */
   readonly largeOutput?: boolean;
 }
@@ -65,21 +65,26 @@ export const STREAM_CHUNK = 1 << 20;
 const STREAM_POLL_MS = 2;
 
 export function gitRunner(gitDir: string): GitRunner {
+  /**
+   * Starts git; stdin from a spilled file (its fd) or a string, stdout to a spilled file or a
+   * pipe. Files are made before git starts and nothing is awaited in between, so git runs to its
+   * end even while the caller keeps the event loop busy.
+   */
+  const start = (args: readonly string[], io: { stdin: number | string | Uint8Array | undefined; stdout: number | null; env?: Record<string, string> }) =>
+    execa('git', ['--git-dir', gitDir, ...args], {
+      ...(typeof io.stdin === 'number' ? { stdin: io.stdin as 0 } : io.stdin === undefined ? { stdin: 'ignore' as const } : { input: io.stdin }),
+      env: { ...ISOLATED_GIT_ENV, ...io.env },
+      encoding: 'buffer',
+      reject: false,
+      stripFinalNewline: false,
+      // execa documents "a file descriptor integer" for stdin and stdout; its types list fewer.
+      stdout: io.stdout === null ? 'pipe' : (io.stdout as 1),
+    });
   const exec = async (args: readonly string[], options: GitRunOptions) => {
-    // Both files are made before git starts and nothing is awaited in between, so git runs to its
-    // end even while the caller keeps the event loop busy (validating the previous batch).
     const input = options.largeOutput && options.input !== undefined ? spillInput(options.input) : null;
     const output = options.largeOutput ? spillOutput() : null;
     try {
-      const result = await execa('git', ['--git-dir', gitDir, ...args], {
-        ...(input ? { stdin: input.fd as 0 } : { input: options.input }),
-        env: { ...ISOLATED_GIT_ENV, ...options.env },
-        encoding: 'buffer',
-        reject: false,
-        stripFinalNewline: false,
-        // execa documents "a file descriptor integer" for stdin and stdout; its types list fewer.
-        stdout: output ? (output.fd as 1) : 'pipe',
-      });
+      const result = await start(args, { stdin: input?.fd ?? options.input, stdout: output?.fd ?? null, ...(options.env ? { env: options.env } : {}) });
       if (result.exitCode === undefined) throw notRun(args, result);
       const stderr = () => stderrOf(result);
       const stdout = output ? await output.readAll() : Buffer.from(result.stdout ?? new Uint8Array());
@@ -92,13 +97,7 @@ export function gitRunner(gitDir: string): GitRunner {
   async function* stream(args: readonly string[], options: Pick<GitRunOptions, 'input'> = {}): AsyncGenerator<Buffer> {
     const input = options.input !== undefined ? spillInput(options.input) : null;
     const output = spillOutput();
-    const child = execa('git', ['--git-dir', gitDir, ...args], {
-      stdin: input ? (input.fd as 0) : 'ignore',
-      env: ISOLATED_GIT_ENV,
-      encoding: 'buffer',
-      reject: false,
-      stdout: output.fd as 1,
-    });
+    const child = start(args, { stdin: input?.fd, stdout: output.fd });
     let exited = false;
     const done = child.then((result) => {
       exited = true;

@@ -66,10 +66,6 @@ export class GitHubFleetRepo implements FleetRepo, ChangeRequests {
     return this.mirror.listTree(assertSha(commit, 'listTree'));
   }
 
-  readBlobs(shas: readonly string[]): Promise<Map<string, string>> {
-    return this.mirror.readBlobs(shas);
-  }
-
   streamBlobs(shas: readonly string[]): AsyncIterable<Map<string, string>> {
     return this.mirror.streamBlobs(shas);
   }

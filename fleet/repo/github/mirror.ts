@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { FleetSnapshot } from '../../model.js';
 import { GitError } from '../errors.js';
 import type { TreeListing } from '../../load/cache.js';
-import { listTree, readBlobs, readTree, streamBlobs } from '../git/read.js';
+import { listTree, readTree, streamBlobs } from '../git/read.js';
 import { type GitRunner, gitRunner, redactUrls } from '../git/runner.js';
 import type { RepoLog } from './client.js';
 
@@ -47,14 +47,9 @@ export class Mirror {
   }
 
   /**
-   * Blobs by sha, from the mirror alone: they are blobs of trees {@link listTree} listed, so
-   * fetched with them (a fetch adds objects, never removes them).
+   * Blobs by sha as git hands them out, from the mirror alone: they are blobs of trees
+   * {@link listTree} listed, so fetched with them (a fetch adds objects, never removes them).
    */
-  readBlobs(shas: readonly string[]): Promise<Map<string, string>> {
-    return readBlobs(this.git, shas);
-  }
-
-  /** {@link readBlobs} as git hands them out, for a load that validates while git reads. */
   streamBlobs(shas: readonly string[]): AsyncIterable<Map<string, string>> {
     return streamBlobs(this.git, shas);
   }
