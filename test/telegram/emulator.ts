@@ -11,7 +11,8 @@ import { readBody } from '../fake-http.js';
  * - `getChatMember` answers from `channelMembers`;
  * - `copyMessage`, `sendPhoto`, `setMyCommands`, `setWebhook`-less calls are recorded in `calls`;
  * - `getUpdates` waits up to its `timeout` for an update, as Telegram's long polling does (the
- *   emulator answers at once, which would make a polling bot spin);
+ *   emulator answers at once, which would make a polling bot spin), and asks the emulator again
+ *   only when it stores a user update;
  * - `setWebhook` with a `secret_token`: the emulator would post updates without Telegram's
  *   secret header, so the front registers itself as the webhook and relays each update to the
  *   bot's URL with `X-Telegram-Bot-Api-Secret-Token` set, as Telegram does.
@@ -42,6 +43,8 @@ export interface OwnBot {
 export async function startTelegramEmulator(ownBot: OwnBot): Promise<TelegramEmulator> {
   const port = await freePort();
   const server = new TelegramServer({ port, host: '127.0.0.1', storeTimeout: 600 });
+  // Every waiting getUpdates listens for the next user update: more than ten bots may poll.
+  server.setMaxListeners(0);
   await server.start();
   const upstream = `http://127.0.0.1:${port}`;
   const customerBots = new Map<string, { id: number; username: string }>();
@@ -99,10 +102,23 @@ export async function startTelegramEmulator(ownBot: OwnBot): Promise<TelegramEmu
       const timeout = Math.min(Number(body.timeout ?? 0), 30) * 1000;
       const until = Date.now() + timeout;
       for (;;) {
-        const answer = await post(`${upstream}/bot${token}/getUpdates`, {});
+        // Listening before asking: an update added between the answer and the wait still wakes it.
+        const added = nextUserUpdate(server, until - Date.now(), res);
+        let answer: unknown;
+        try {
+          answer = await post(`${upstream}/bot${token}/getUpdates`, {});
+        } catch (error) {
+          added.cancel();
+          throw error;
+        }
         const result = (answer as { result?: unknown[] }).result ?? [];
-        if (result.length > 0 || Date.now() >= until || req.destroyed) return send(res, 200, answer);
-        await new Promise((r) => setTimeout(r, 25));
+        if (result.length > 0 || Date.now() >= until || res.destroyed) {
+          added.cancel();
+          return send(res, 200, answer);
+        }
+        await added.wait;
+        // Asking for a poller that left would mark its updates read and send them nowhere.
+        if (res.destroyed) return;
       }
     }
     return forward(req, res, raw);
@@ -144,6 +160,31 @@ function parseBody(raw: string, contentType: string | undefined): Record<string,
     // grammY sends JSON; anything else is a multipart upload, which no recorded method needs read.
     return {};
   }
+}
+
+const USER_UPDATE_EVENTS = ['AddedUserMessage', 'AddedUserCommand', 'AddedUserCallbackQuery'] as const;
+
+/**
+ * Resolves when the emulator stores a user update (for any bot), when `ms` have passed, or when
+ * the poller has gone away. Asking the emulator again only then, instead of every few
+ * milliseconds, keeps an idle long poll from taking a core of the process it shares with the
+ * control plane under test (the burst benchmark's profile: most of its CPU).
+ */
+function nextUserUpdate(server: TelegramServer, ms: number, res: ServerResponse): { wait: Promise<void>; cancel: () => void } {
+  let cancel = () => {};
+  const wait = new Promise<void>((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      for (const event of USER_UPDATE_EVENTS) server.off(event, done);
+      res.off('close', done);
+      resolve();
+    };
+    const timer = setTimeout(done, Math.max(0, ms));
+    for (const event of USER_UPDATE_EVENTS) server.on(event, done);
+    res.on('close', done);
+    cancel = done;
+  });
+  return { wait, cancel };
 }
 
 async function post(url: string, body: unknown): Promise<unknown> {
