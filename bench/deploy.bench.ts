@@ -34,6 +34,8 @@ async function main(): Promise<void> {
   const wanted = flag('--scenarios')?.split(',');
   const runs = Number(flag('--runs') ?? 3);
   if (!Number.isInteger(runs) || runs < 1) throw new Error(`--runs must be a positive whole number, not ${flag('--runs') ?? ''}`);
+  const unknown = wanted?.filter((id) => !SCENARIOS.some((s) => s.id === id)) ?? [];
+  if (unknown.length > 0) throw new Error(`--scenarios: no scenario ${unknown.join(', ')}; the scenarios are ${SCENARIOS.map((s) => s.id).join(', ')}`);
   const scenarios = SCENARIOS.filter((s) => wanted === undefined || wanted.includes(s.id));
   const results: { scenario: string; median: RunResult; overheadMet: boolean; totalMet: boolean | null; overheadRange: [number, number]; totalRange: [number, number]; runs: RunResult[] }[] = [];
   for (const s of scenarios) {
