@@ -1,4 +1,4 @@
-import { Semaphore } from 'async-mutex';
+import pLimit from 'p-limit';
 import { slugOfDatabase } from '../fleet/names.js';
 import { TransientError } from './errors.js';
 import { dropletsByHost, type Observed, type ObservedHost } from './observed.js';
@@ -35,11 +35,13 @@ export async function observe(deps: ObserveDeps, fleet: string, scope: ObserveSc
   // not also surface as an unhandled rejection.
   dbs.catch(() => undefined);
   const byHost = dropletsByHost(await deps.cloud.listDroplets(fleetTag(fleet)));
-  const limit = new Semaphore(deps.hostConcurrency);
+  // p-limit, not async-mutex's Semaphore: a Semaphore's queue shifts an array, quadratic in the
+  // waiters (0.5 s of a pass over 30k droplets).
+  const limit = pLimit(deps.hostConcurrency);
   const hosts = new Map<string, ObservedHost>();
   await Promise.all(
     [...byHost].map(([key, ds]) =>
-      limit.runExclusive(async () => {
+      limit(async () => {
         const droplet = ds[0];
         if (!droplet || (hostScope && !hostScope.has(key))) return;
         hosts.set(key, { key, droplet, ...(await lookAtHost(deps, key, droplet.status === 'active' ? droplet.ipv4 : null)) });

@@ -1,4 +1,3 @@
-import { Semaphore } from 'async-mutex';
 import { loadRevision } from '../fleet/load/revision.js';
 import type { TreeSource } from '../fleet/load/load-tree.js';
 import type { Fleet, FleetSnapshot } from '../fleet/model.js';
@@ -8,6 +7,7 @@ import { desiredState, type DesiredState } from './desired.js';
 import { StalledError, TransientError, type ReconcileError } from './errors.js';
 import { observe, type ObserveDeps } from './observe.js';
 import type { Observed } from './observed.js';
+import { ownerLimiter } from './owner-limits.js';
 import { plan, type Plan } from './plan.js';
 import { type Backoff, computeResult } from './result.js';
 import type { Journal, Notifier, StatusStore } from './store.js';
@@ -114,15 +114,12 @@ export async function reconcilePass(deps: ReconcilerDeps, opts: { only?: string;
   const passObservation: PassObservation = { observed, generations, hostsOfProject: hostsByProject(observed) };
   const owners = ownersOf(full, desired, opts.only);
   const doneInPass = new Set<string>();
-  const global = new Semaphore(deps.settings.concurrency.global);
-  const perHost = new Map<string, Semaphore>();
+  const limited = ownerLimiter(deps.settings.concurrency.global, deps.settings.concurrency.perHost);
   const run = (owner: string) =>
-    global.runExclusive((): Promise<OwnerOutcome> => {
+    limited(desired.tenants.get(owner)?.host.key ?? owner, (): Promise<OwnerOutcome> => {
       // Stopping: owners not begun yet are left for the next run, untouched (not even locked).
       if (opts.hooks?.stopping?.aborted) return Promise.resolve({ owner, status: 'locked', applied: [], error: null, requeueAfterMs: null });
-      const host = desired.tenants.get(owner)?.host.key ?? owner;
-      const limit = perHost.get(host) ?? perHost.set(host, new Semaphore(deps.settings.concurrency.perHost)).get(host)!;
-      return limit.runExclusive(() => reconcileOwner(deps, fleet, desired, passObservation, revision, owner, doneInPass, opts.hooks ?? {}));
+      return reconcileOwner(deps, fleet, desired, passObservation, revision, owner, doneInPass, opts.hooks ?? {});
     });
   // Every owner of a phase ends its turn (lock released, step journaled if the journal can be
   // written) before the pass fails: a rejection must not leave owners running behind the next pass.

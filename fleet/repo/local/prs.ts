@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { Semaphore } from 'async-mutex';
+import pLimit from 'p-limit';
 import { mkdir, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
@@ -208,8 +208,8 @@ const READERS = 64;
 
 /** `read` of every item, a few at a time, results in the items' order. */
 async function readAll<T, R>(items: readonly T[], read: (item: T) => Promise<R>): Promise<R[]> {
-  const limit = new Semaphore(READERS);
-  return Promise.all(items.map((item) => limit.runExclusive(() => read(item))));
+  const limit = pLimit(READERS);
+  return Promise.all(items.map((item) => limit(() => read(item))));
 }
 
 /** The PR numbers among a records folder's file names (`<n>.json`; the hint and the indexes are not records). */

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { Semaphore } from 'async-mutex';
+import pLimit from 'p-limit';
 import pg from 'pg';
 import { slugOfDatabase } from '../../../fleet/names.js';
 import { Slug } from '../../../fleet/schema/common.js';
@@ -56,10 +56,10 @@ export class PgTenantDatabase implements TenantDatabase {
     });
     // Each database's migrations need a connection of their own: a few at once, not one after
     // another (a pass over thousands of tenants), nor all at once (the server's max_connections).
-    const limit = new Semaphore(OBSERVE_CONNECTIONS);
+    const limit = pLimit(OBSERVE_CONNECTIONS);
     const entries = await Promise.all(
       found.map(({ slug, name }) =>
-        limit.runExclusive(async (): Promise<[string, ObservedDatabase]> => {
+        limit(async (): Promise<[string, ObservedDatabase]> => {
           const databaseExists = databaseSet.has(name);
           const migrations = databaseExists ? await this.appliedAsAdmin(slug, name) : [];
           return [slug, { database: name, role: name, databaseExists, roleExists: roleSet.has(name), migrations }];
