@@ -101,18 +101,31 @@ function verdictsOf(rows: readonly SizeResult[], pass: PassName): Record<string,
     console.log(`${pass}: 10k tenants under ${TARGET_MS} ms: ${verdicts.time10kUnder2s ? 'HOLDS' : 'FAILS'} (${big.totalMs} ms)`);
     console.log(`${pass}: 10k tenants under ${TARGET_MB} MB: ${verdicts.rss10kUnder300MB ? 'HOLDS' : 'FAILS'} (${big.peakRssMb} MB)`);
   }
-  if (small && big) {
-    const ratio = Math.round((big.totalMs / small.totalMs) * 100) / 100;
-    verdicts.ratio10kTo1k = ratio;
-    // Linear: 10x the tenants costs about 10x the time (start-up costs make it less; above 12, worse than linear).
-    verdicts.linear = ratio <= 12;
-    console.log(`${pass}: time(10k)/time(1k) = ${ratio} (linear is about 10): ${verdicts.linear ? 'HOLDS' : 'FAILS'}`);
-    // The whole can look linear while one phase is not: each phase's own ratio.
-    const phases = ['listMs', 'readMs', 'assembleMs', 'observeMs', 'desiredMs', 'planOnlyMs'] as const;
-    for (const p of phases) verdicts[`ratio_${p}`] = Math.round((big[p] / Math.max(small[p], 0.1)) * 10) / 10;
-    console.log(`  by phase: ${phases.map((p) => `${p.replace(/Ms$/, '')} ${verdicts[`ratio_${p}`]}`).join(', ')} (above 12: worse than linear)`);
-  }
+  if (small && big) Object.assign(verdicts, linearity(small, big, pass, { ratio: 'ratio10kTo1k', linear: 'linear', phase: 'ratio_' }));
+  // With --full: the same from 10k to 100k, where a queue or a sort that is worse than linear shows.
+  const huge = rows.find((r) => r.tenants === 100_000 && r.pass === pass);
+  if (big && huge) Object.assign(verdicts, linearity(big, huge, pass, { ratio: 'ratio100kTo10k', linear: 'linear100k', phase: 'ratio100k_' }));
   return verdicts;
+}
+
+/** Linear: 10x the tenants costs about 10x the time (start-up costs make it less; above 12, worse than linear). */
+function linearity(
+  small: SizeResult,
+  big: SizeResult,
+  pass: PassName,
+  keys: { readonly ratio: string; readonly linear: string; readonly phase: string },
+): Record<string, boolean | number> {
+  const out: Record<string, boolean | number> = {};
+  const ratio = Math.round((big.totalMs / small.totalMs) * 100) / 100;
+  out[keys.ratio] = ratio;
+  out[keys.linear] = ratio <= 12;
+  const name = (n: number) => `${n / 1000}k`;
+  console.log(`${pass}: time(${name(big.tenants)})/time(${name(small.tenants)}) = ${ratio} (linear is about 10): ${ratio <= 12 ? 'HOLDS' : 'FAILS'}`);
+  // The whole can look linear while one phase is not: each phase's own ratio.
+  const phases = ['listMs', 'readMs', 'assembleMs', 'observeMs', 'desiredMs', 'planOnlyMs'] as const;
+  for (const p of phases) out[`${keys.phase}${p}`] = Math.round((big[p] / Math.max(small[p], 0.1)) * 10) / 10;
+  console.log(`  by phase: ${phases.map((p) => `${p.replace(/Ms$/, '')} ${String(out[`${keys.phase}${p}`])}`).join(', ')} (above 12: worse than linear)`);
+  return out;
 }
 
 async function main(): Promise<void> {
