@@ -46,10 +46,10 @@ export async function listTree(git: GitRunner, commit: string): Promise<TreeList
       throw new GitError(`git ls-tree returned "${listing.toString('utf8', at, Math.min(end, at + 120))}"`, { op: 'ls-tree' });
     }
     const path = listing.toString('utf8', tab + 1, end);
-    const type = listing.toString('latin1', typeAt, nameAt - 1);
     const size = sizeOf(listing, nameEnd, tab);
     if (bytesAre(listing, at, typeAt - 1, SYMLINK_MODE)) refused.set(path, 'symbolic links are not allowed in a fleet repo');
-    else if (type !== 'blob') refused.set(path, `a ${type} is not allowed in a fleet repo`);
+    // ` blob `, with the spaces around the type.
+    else if (!bytesAre(listing, typeAt - 1, nameAt, BLOB)) refused.set(path, `a ${listing.toString('latin1', typeAt, nameAt - 1)} is not allowed in a fleet repo`);
     else if (size > MAX_READ_BYTES) refused.set(path, `file is ${size} bytes; a manifest may be at most ${MAX_READ_BYTES}`);
     else blobs.push({ path, sha: listing.toString('latin1', nameAt, nameEnd) });
     at = end + 1;

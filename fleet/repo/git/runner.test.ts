@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { readdir, readFile, writeFile } from 'node:fs/promises';
+import { readdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { makeTempBareRepo, type TempBareRepo } from '../../../test/git.js';
+import { processesWith } from '../../../test/hosts/processes.js';
 import { GitError, RefMovedError, TransientGitError } from '../errors.js';
 import { classifyGitFailure, gitRunner, redactUrls, STREAM_CHUNK } from './runner.js';
 
@@ -137,12 +138,12 @@ describe('gitRunner against a real repo (git 2.39 wording)', () => {
     let runningThen: number[] = [];
     for await (const chunk of git.stream(['-c', marker, 'cat-file', '--batch'], { input: many })) {
       taken += chunk.length;
-      runningThen = await processesWith(marker);
+      runningThen = processesWith(marker);
       break;
     }
     expect(taken).toBeGreaterThan(0);
     expect(runningThen).toHaveLength(1);
-    expect(await processesWith(marker)).toEqual([]);
+    expect(processesWith(marker)).toEqual([]);
     expect(await spillFiles()).toEqual(before);
   });
 
@@ -179,14 +180,3 @@ async function spillFiles(): Promise<string[]> {
   return (await readdir(tmpdir())).filter((n) => n.startsWith('buckfleet-git-'));
 }
 
-/** Pids of this machine's processes whose command line holds `marker` (Linux /proc). */
-async function processesWith(marker: string): Promise<number[]> {
-  const pids = (await readdir('/proc')).filter((n) => /^\d+$/.test(n));
-  const found: number[] = [];
-  for (const pid of pids) {
-    // A process may end between the listing and the read.
-    const cmdline = await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '');
-    if (cmdline.includes(marker) && Number(pid) !== process.pid) found.push(Number(pid));
-  }
-  return found;
-}
